@@ -1,0 +1,120 @@
+/*
+ * main.c — the `hookline` executable: global options (-q, -v), the git-style command table, help
+ * and version. Each command lives in its own cmd_<name>.c and returns its exit code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli/cli.h"
+#include "hookline/hookline.h"
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const hl_cli_command commands[] = {
+    {"metrics", "aggregate ad-day exports/reports into counters and metrics", hl_cli_metrics},
+    {"stats", "statistics calculator: intervals, tests, power, sequential, Bayes", hl_cli_stats},
+    {"help", "show help for a command", cmd_help},
+    {"version", "print hookline's version", cmd_version},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hookline [-q|-v] <command> [options]\n"
+            "\n"
+            "hookline compares short-video ad creatives with honest statistics, diagnoses what is\n"
+            "wrong with each, and writes creative briefs.\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n"
+            "global options:\n"
+            "  -q, --quiet    errors only\n"
+            "  -v, --verbose  more detail on stderr (repeat for more)\n"
+            "  -h, --help     this help; `hookline help COMMAND` or `hookline COMMAND --help`\n"
+            "\n"
+            "exit codes: 0 ok, 1 findings need attention, 2 bad input or usage,\n"
+            "            3 external failure (network, API, file system), 4 internal error\n");
+}
+
+static const hl_cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[NCOMMANDS];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    const char *s = hl_cli_suggest(name, names, NCOMMANDS);
+    if (s)
+        hl_cli_errorf("unknown command '%s' (did you mean '%s'?); see 'hookline --help'", name, s);
+    else
+        hl_cli_errorf("unknown command '%s'; see 'hookline --help'", name);
+    return HL_EINPUT;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("hookline %s\n", hl_version());
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stdout);
+        return 0;
+    }
+    const hl_cli_command *c = find_command(argv[1]);
+    if (!c)
+        return unknown_command(argv[1]);
+    char *sub[] = {argv[1], (char *)"--help", NULL};
+    return c->run(2, sub);
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts the process; the library checks every status instead. */
+    gsl_set_error_handler_off();
+
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            hl_cli_verbosity = 0;
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            hl_cli_verbosity++;
+        else if (strcmp(a, "-vv") == 0)
+            hl_cli_verbosity += 2;
+        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            print_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0)
+            return cmd_version(0, NULL);
+        else {
+            hl_cli_errorf("unknown option '%s'; see 'hookline --help'", a);
+            return HL_EINPUT;
+        }
+    }
+    if (i >= argc) {
+        print_usage(stderr);
+        return HL_EINPUT;
+    }
+    const hl_cli_command *c = find_command(argv[i]);
+    if (!c)
+        return unknown_command(argv[i]);
+    return c->run(argc - i, argv + i);
+}
