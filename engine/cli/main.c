@@ -81,7 +81,8 @@ static int cmd_help(int argc, char **argv)
     const hl_cli_command *c = find_command(argv[1]);
     if (!c)
         return unknown_command(argv[1]);
-    char *sub[] = {argv[1], (char *)"--help", NULL};
+    static char help_flag[] = "--help";
+    char *sub[] = {argv[1], help_flag, NULL};
     return c->run(2, sub);
 }
 

@@ -1,0 +1,103 @@
+/*
+ * atomic.c — temp file + rename. The temporary name is made by mkstemp in the target's own
+ * directory, because rename() is atomic only within one file system.
+ */
+#include "hookline/output.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct hl_atomic_file {
+    FILE *f;
+    char *path;
+    char *tmp;
+};
+
+hl_atomic_file *hl_atomic_open(const char *path, hl_error *err)
+{
+    hl_atomic_file *a = calloc(1, sizeof *a);
+    size_t n = strlen(path);
+    if (!a || !(a->path = strdup(path)) || !(a->tmp = malloc(n + 16))) {
+        if (a) {
+            free(a->path);
+            free(a);
+        }
+        hl_error_set(err, HL_EINTERNAL, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    snprintf(a->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        hl_error_set(err, HL_EEXTERNAL, path, 0, 0, "cannot write: %s", strerror(errno));
+        free(a->tmp);
+        free(a->path);
+        free(a);
+        return NULL;
+    }
+    /* mkstemp makes 0600; outputs are ordinary files, readable as the umask allows. */
+    mode_t um = umask(0);
+    umask(um);
+    (void)fchmod(fd, 0666 & ~um);
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        hl_error_set(err, HL_EEXTERNAL, path, 0, 0, "cannot write: %s", strerror(errno));
+        close(fd);
+        unlink(a->tmp);
+        free(a->tmp);
+        free(a->path);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+FILE *hl_atomic_stream(hl_atomic_file *a)
+{
+    return a->f;
+}
+
+hl_status hl_atomic_commit(hl_atomic_file *a, hl_error *err)
+{
+    int failed = ferror(a->f);
+    int saved = errno;
+    if (fflush(a->f) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed && fsync(fileno(a->f)) != 0 && errno != EINVAL) {
+        failed = 1;
+        saved = errno;
+    }
+    if (fclose(a->f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    a->f = NULL;
+    hl_status st = HL_OK;
+    if (failed || rename(a->tmp, a->path) != 0) {
+        if (!failed)
+            saved = errno;
+        unlink(a->tmp);
+        st = hl_error_set(err, HL_EEXTERNAL, a->path, 0, 0, "cannot write: %s",
+                          strerror(saved ? saved : EIO));
+    }
+    free(a->tmp);
+    free(a->path);
+    free(a);
+    return st;
+}
+
+void hl_atomic_abort(hl_atomic_file *a)
+{
+    if (!a)
+        return;
+    if (a->f)
+        fclose(a->f);
+    unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    free(a);
+}

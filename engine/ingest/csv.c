@@ -1,0 +1,398 @@
+/*
+ * csv.c — the streaming CSV reader behind export ingest. It keeps a window of the file in a
+ * buffer and parses one record at a time; a record cut by the end of the buffer is parsed again
+ * after the buffer is refilled, which keeps the state machine simple and costs nothing for the
+ * usual rows of a few hundred bytes. Memory is bounded by the longest record, never the file.
+ */
+#include "ingest/csv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hookline/ingest.h"
+
+#define READ_CHUNK (256u * 1024u)
+
+struct hl_csv {
+    FILE *f;
+    const char *path;
+    size_t max_record;
+    char sep;
+    int eof, started;
+    char *buf;
+    size_t cap, pos, end;
+    unsigned long line; /* physical line at buf[pos] */
+    /* current record */
+    char *out;
+    size_t outcap;
+    hl_csv_field *fields;
+    size_t fcap;
+    unsigned long rec_line;
+};
+
+hl_csv *hl_csv_open(FILE *f, const char *path, size_t max_record)
+{
+    hl_csv *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->f = f;
+    c->path = path;
+    c->max_record = max_record ? max_record : HL_INGEST_MAX_RECORD;
+    c->sep = ',';
+    c->line = 1;
+    c->cap = READ_CHUNK * 2;
+    c->buf = malloc(c->cap);
+    if (!c->buf) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void hl_csv_close(hl_csv *c)
+{
+    if (!c)
+        return;
+    free(c->buf);
+    free(c->out);
+    free(c->fields);
+    free(c);
+}
+
+void hl_csv_set_sep(hl_csv *c, char sep)
+{
+    c->sep = sep;
+}
+
+unsigned long hl_csv_record_line(const hl_csv *c)
+{
+    return c->rec_line;
+}
+
+/* Moves the unread part to the front and reads more. Returns 0, or -1 on a read error. */
+static int fill(hl_csv *c)
+{
+    if (c->pos > 0) {
+        memmove(c->buf, c->buf + c->pos, c->end - c->pos);
+        c->end -= c->pos;
+        c->pos = 0;
+    }
+    if (c->cap - c->end < READ_CHUNK) {
+        size_t ncap = c->cap * 2;
+        char *nb = realloc(c->buf, ncap);
+        if (!nb)
+            return -2;
+        c->buf = nb;
+        c->cap = ncap;
+    }
+    size_t got = fread(c->buf + c->end, 1, c->cap - c->end, c->f);
+    c->end += got;
+    if (got == 0) {
+        if (ferror(c->f))
+            return -1;
+        c->eof = 1;
+    }
+    return 0;
+}
+
+static int start(hl_csv *c, hl_error *err)
+{
+    if (c->started)
+        return 0;
+    c->started = 1;
+    while (c->end - c->pos < 3 && !c->eof) {
+        int r = fill(c);
+        if (r < 0) {
+            hl_error_set(err, r == -2 ? HL_EINTERNAL : HL_EEXTERNAL, c->path, 0, 0,
+                         r == -2 ? "out of memory" : "read error");
+            return -1;
+        }
+    }
+    if (c->end - c->pos >= 3 && memcmp(c->buf + c->pos, "\xEF\xBB\xBF", 3) == 0)
+        c->pos += 3;
+    return 0;
+}
+
+hl_status hl_csv_detect(hl_csv *c, char *sep, hl_error *err)
+{
+    if (start(c, err) < 0)
+        return err ? err->status : HL_EEXTERNAL;
+    /* Make sure the first line is in the buffer (or all of a short file). */
+    for (;;) {
+        const char *nl = memchr(c->buf + c->pos, '\n', c->end - c->pos);
+        const char *cr = memchr(c->buf + c->pos, '\r', c->end - c->pos);
+        if (nl || cr || c->eof || c->end - c->pos > c->max_record)
+            break;
+        int r = fill(c);
+        if (r < 0)
+            return hl_error_set(err, r == -2 ? HL_EINTERNAL : HL_EEXTERNAL, c->path, 0, 0,
+                                r == -2 ? "out of memory" : "read error");
+    }
+    size_t counts[3] = {0, 0, 0};
+    int inq = 0;
+    for (size_t i = c->pos; i < c->end; i++) {
+        char ch = c->buf[i];
+        if (ch == '"')
+            inq = !inq;
+        else if (!inq && (ch == '\n' || ch == '\r'))
+            break;
+        else if (!inq && ch == ',')
+            counts[0]++;
+        else if (!inq && ch == ';')
+            counts[1]++;
+        else if (!inq && ch == '\t')
+            counts[2]++;
+    }
+    char s = ',';
+    if (counts[1] > counts[0] && counts[1] >= counts[2])
+        s = ';';
+    else if (counts[2] > counts[0] && counts[2] > counts[1])
+        s = '\t';
+    c->sep = s;
+    *sep = s;
+    return HL_OK;
+}
+
+static int push_field(hl_csv *c, size_t *nf, size_t off, size_t len, unsigned long line,
+                      unsigned long col, int quoted)
+{
+    if (*nf == c->fcap) {
+        size_t ncap = c->fcap ? c->fcap * 2 : 64;
+        hl_csv_field *nfp = realloc(c->fields, ncap * sizeof *nfp);
+        if (!nfp)
+            return -1;
+        c->fields = nfp;
+        c->fcap = ncap;
+    }
+    hl_csv_field *f = &c->fields[(*nf)++];
+    f->p = (const char *)(uintptr_t)off; /* fixed up to pointers once the record is complete */
+    f->len = len;
+    f->line = line;
+    f->col = col;
+    f->quoted = quoted;
+    return 0;
+}
+
+/* One attempt at parsing a record starting at c->pos. Returns 1 done, 0 need more input,
+ * -1 error. */
+static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned long *lines_used,
+                        hl_error *err)
+{
+    const char *b = c->buf;
+    size_t i = c->pos, end = c->end;
+    size_t o = 0; /* bytes written to out */
+    size_t nf = 0;
+    unsigned long line = c->line;
+    size_t line_start = i;
+    unsigned long col_cp = 1; /* character column of i, maintained lazily */
+    size_t col_pos = i;
+    const char sep = c->sep;
+
+    /* out needs at most the record's length + one NUL per field */
+    size_t need = (end - i) + HL_INGEST_MAX_COLUMNS + 2;
+    if (need > c->outcap) {
+        size_t ncap = c->outcap ? c->outcap : 4096;
+        while (ncap < need)
+            ncap *= 2;
+        char *no = realloc(c->out, ncap);
+        if (!no) {
+            hl_error_set(err, HL_EINTERNAL, c->path, 0, 0, "out of memory");
+            return -1;
+        }
+        c->out = no;
+        c->outcap = ncap;
+    }
+
+    for (;;) {
+        /* start of a field */
+        if (nf >= HL_INGEST_MAX_COLUMNS) {
+            hl_error_set(err, HL_EINPUT, c->path, line, 1, "more than %d columns",
+                         HL_INGEST_MAX_COLUMNS);
+            return -1;
+        }
+        /* character column of position i on its line */
+        if (col_pos < line_start) {
+            col_pos = line_start;
+            col_cp = 1;
+        }
+        for (; col_pos < i; col_pos++)
+            if (((unsigned char)b[col_pos] & 0xC0) != 0x80)
+                col_cp++;
+        unsigned long fline = line, fcol = col_cp;
+        size_t fstart = o;
+        if (o + (end - i) + 2 > c->outcap) {
+            /* cannot happen: need was sized for the whole remainder */
+            hl_error_set(err, HL_EINTERNAL, c->path, line, 1, "reader buffer overflow");
+            return -1;
+        }
+        if (i < end && b[i] == '"') {
+            size_t qpos = i;
+            i++;
+            for (;;) {
+                const char *q = memchr(b + i, '"', end - i);
+                size_t stop = q ? (size_t)(q - b) : end;
+                /* copy and count newlines in [i, stop) */
+                for (size_t k = i; k < stop; k++) {
+                    char ch = b[k];
+                    if (ch == '\0') {
+                        hl_error_set(err, HL_EINPUT, c->path, line, 1,
+                                     "NUL byte in input (binary file?)");
+                        return -1;
+                    }
+                    if (ch == '\n' || (ch == '\r' && !(k + 1 < end && b[k + 1] == '\n'))) {
+                        if (ch == '\r' && k + 1 >= end && !c->eof)
+                            return 0;
+                        line++;
+                        line_start = k + 1;
+                    }
+                    c->out[o++] = ch;
+                }
+                i = stop;
+                if (!q) {
+                    if (c->eof) {
+                        /* position of the opening quote */
+                        unsigned long ql = fline, qc = fcol;
+                        (void)qpos;
+                        hl_error_set(err, HL_EINPUT, c->path, ql, qc,
+                                     "unterminated quoted field");
+                        return -1;
+                    }
+                    return 0;
+                }
+                /* b[i] == '"' */
+                if (i + 1 >= end && !c->eof)
+                    return 0;
+                if (i + 1 < end && b[i + 1] == '"') {
+                    c->out[o++] = '"';
+                    i += 2;
+                    continue;
+                }
+                i++; /* closing quote */
+                break;
+            }
+            /* after the closing quote: separator, line end or end of input */
+            if (i < end && b[i] != sep && b[i] != '\n' && b[i] != '\r') {
+                /* tolerate spaces after the closing quote, as Excel users type them */
+                size_t k = i;
+                while (k < end && b[k] == ' ')
+                    k++;
+                if (k < end && (b[k] == sep || b[k] == '\n' || b[k] == '\r')) {
+                    i = k;
+                } else if (k >= end && !c->eof) {
+                    return 0;
+                } else if (k < end) {
+                    unsigned long cc = col_cp;
+                    for (size_t z = col_pos; z < i; z++)
+                        if (((unsigned char)b[z] & 0xC0) != 0x80)
+                            cc++;
+                    hl_error_set(err, HL_EINPUT, c->path, line, line == fline ? cc : 1,
+                                 "unexpected character after a closing quote");
+                    return -1;
+                } else {
+                    i = k;
+                }
+            }
+            c->out[o++] = '\0';
+            if (push_field(c, &nf, fstart, o - 1 - fstart, fline, fcol, 1) < 0)
+                goto oom;
+        } else {
+            size_t k = i;
+            while (k < end && b[k] != sep && b[k] != '\n' && b[k] != '\r' && b[k] != '\0')
+                k++;
+            if (k < end && b[k] == '\0') {
+                hl_error_set(err, HL_EINPUT, c->path, line, 1, "NUL byte in input (binary file?)");
+                return -1;
+            }
+            if (k >= end && !c->eof)
+                return 0;
+            memcpy(c->out + o, b + i, k - i);
+            o += k - i;
+            i = k;
+            c->out[o++] = '\0';
+            if (push_field(c, &nf, fstart, o - 1 - fstart, fline, fcol, 0) < 0)
+                goto oom;
+        }
+        /* after a field */
+        if (i < end && b[i] == sep) {
+            i++;
+            continue;
+        }
+        if (i >= end) {
+            /* end of input ends the record */
+            *consumed = i - c->pos;
+            *nfields = nf;
+            *lines_used = line - c->line;
+            return 1;
+        }
+        /* line end */
+        if (b[i] == '\r') {
+            if (i + 1 >= end && !c->eof)
+                return 0;
+            i += (i + 1 < end && b[i + 1] == '\n') ? 2 : 1;
+        } else {
+            i++;
+        }
+        line++;
+        *consumed = i - c->pos;
+        *nfields = nf;
+        *lines_used = line - c->line;
+        return 1;
+    }
+oom:
+    hl_error_set(err, HL_EINTERNAL, c->path, 0, 0, "out of memory");
+    return -1;
+}
+
+int hl_csv_next(hl_csv *c, const hl_csv_field **fields, size_t *n, hl_error *err)
+{
+    if (start(c, err) < 0)
+        return -1;
+    for (;;) {
+        if (c->pos >= c->end) {
+            if (c->eof)
+                return 0;
+            int r = fill(c);
+            if (r < 0) {
+                hl_error_set(err, r == -2 ? HL_EINTERNAL : HL_EEXTERNAL, c->path, 0, 0,
+                             r == -2 ? "out of memory" : "read error");
+                return -1;
+            }
+            continue;
+        }
+        size_t nf = 0, consumed = 0;
+        unsigned long lines = 0;
+        int r = parse_record(c, &nf, &consumed, &lines, err);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            if (c->end - c->pos > c->max_record) {
+                hl_error_set(err, HL_EINPUT, c->path, c->line, 1,
+                             "record longer than %zu bytes (the limit for one row)", c->max_record);
+                return -1;
+            }
+            int fr = fill(c);
+            if (fr < 0) {
+                hl_error_set(err, fr == -2 ? HL_EINTERNAL : HL_EEXTERNAL, c->path, 0, 0,
+                             fr == -2 ? "out of memory" : "read error");
+                return -1;
+            }
+            continue;
+        }
+        if (consumed > c->max_record) {
+            hl_error_set(err, HL_EINPUT, c->path, c->line, 1,
+                         "record longer than %zu bytes (the limit for one row)", c->max_record);
+            return -1;
+        }
+        c->rec_line = c->line;
+        c->pos += consumed;
+        c->line += lines;
+        /* skip blank lines: one unquoted empty field */
+        if (nf == 1 && c->fields[0].len == 0 && !c->fields[0].quoted)
+            continue;
+        for (size_t k = 0; k < nf; k++)
+            c->fields[k].p = c->out + (size_t)(uintptr_t)c->fields[k].p;
+        *fields = c->fields;
+        *n = nf;
+        return 1;
+    }
+}

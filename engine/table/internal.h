@@ -1,0 +1,50 @@
+/*
+ * internal.h — the table's storage, shared by table.c (building) and aggregate.c (reading).
+ * Private to engine/table.
+ */
+#ifndef HL_TABLE_INTERNAL_H
+#define HL_TABLE_INTERNAL_H
+
+#include "common/hash.h"
+#include "hookline/table.h"
+
+typedef struct hl_entity {
+    uint32_t text[HL_NFIELDS]; /* string-pool indices, HL_NONE when unknown */
+    int32_t name_day;          /* date of the row the names came from */
+    uint32_t parent;           /* entity of the next level up */
+} hl_entity;
+
+typedef struct hl_extra_val {
+    uint32_t idx;
+    double v;
+} hl_extra_val;
+
+typedef struct hl_cell {
+    int32_t day;
+    uint32_t ad;
+    uint32_t present;
+    uint32_t file_index;
+    uint32_t line;
+    uint32_t extra_off, extra_n;
+    double v[HL_NCOUNTERS];
+} hl_cell;
+
+struct hl_table {
+    hl_strpool *strings;
+    hl_entity *entities[4];
+    size_t nentities[4], entcap[4];
+    hl_u64map entity_index[4]; /* key string index -> entity */
+    hl_cell *cells;
+    size_t ncells, cellcap;
+    hl_u64map cell_index; /* (ad << 32 | day) -> cell */
+    hl_extra_val *extras;
+    size_t nextras, extracap;
+    char **extra_names;
+    size_t nextra_names;
+    size_t overrides;
+    int32_t first_day, last_day;
+};
+
+extern const unsigned hl__level_fields[4];
+
+#endif

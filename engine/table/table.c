@@ -1,0 +1,290 @@
+/*
+ * table.c — the ad-day fact table. Cells are kept per (ad, date) in one flat array with a hash
+ * index, because a re-pulled day must replace the earlier values (late conversions) and a
+ * duplicate inside one file must be caught; entities (ads, ad groups, campaigns, advertisers)
+ * are interned once and carry the most recent names seen.
+ */
+#include "table/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const level_names[] = {"ad", "adgroup", "campaign", "advertiser"};
+
+const char *hl_level_name(hl_level l)
+{
+    return (unsigned)l < 4 ? level_names[l] : "?";
+}
+
+int hl_level_from_name(const char *s, hl_level *out)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, level_names[i]) == 0) {
+            *out = (hl_level)i;
+            return 0;
+        }
+    }
+    if (strcmp(s, "ad_group") == 0 || strcmp(s, "ad-group") == 0) {
+        *out = HL_LEVEL_ADGROUP;
+        return 0;
+    }
+    return -1;
+}
+
+/* Which text fields describe an entity of each level. */
+const unsigned hl__level_fields[4] = {
+    0x1FFu, /* ad: everything */
+    (1u << HL_F_ADVERTISER_ID) | (1u << HL_F_ADVERTISER_NAME) | (1u << HL_F_CAMPAIGN_ID) |
+        (1u << HL_F_CAMPAIGN_NAME) | (1u << HL_F_ADGROUP_ID) | (1u << HL_F_ADGROUP_NAME) |
+        (1u << HL_F_CURRENCY),
+    (1u << HL_F_ADVERTISER_ID) | (1u << HL_F_ADVERTISER_NAME) | (1u << HL_F_CAMPAIGN_ID) |
+        (1u << HL_F_CAMPAIGN_NAME) | (1u << HL_F_CURRENCY),
+    (1u << HL_F_ADVERTISER_ID) | (1u << HL_F_ADVERTISER_NAME) | (1u << HL_F_CURRENCY),
+};
+
+static const hl_field level_key[4] = {HL_F_AD_ID, HL_F_ADGROUP_ID, HL_F_CAMPAIGN_ID,
+                                      HL_F_ADVERTISER_ID};
+
+hl_table *hl_table_new(void)
+{
+    hl_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->strings = hl_strpool_new();
+    if (!t->strings) {
+        free(t);
+        return NULL;
+    }
+    hl_u64map_init(&t->cell_index);
+    for (int l = 0; l < 4; l++)
+        hl_u64map_init(&t->entity_index[l]);
+    t->first_day = INT32_MAX;
+    t->last_day = INT32_MIN;
+    return t;
+}
+
+void hl_table_free(hl_table *t)
+{
+    if (!t)
+        return;
+    hl_strpool_free(t->strings);
+    hl_u64map_destroy(&t->cell_index);
+    for (int l = 0; l < 4; l++) {
+        hl_u64map_destroy(&t->entity_index[l]);
+        free(t->entities[l]);
+    }
+    free(t->cells);
+    free(t->extras);
+    for (size_t i = 0; i < t->nextra_names; i++)
+        free(t->extra_names[i]);
+    free(t->extra_names);
+    free(t);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+static uint32_t intern(hl_table *t, const char *s)
+{
+    return s ? hl_strpool_intern(t->strings, s, strlen(s), NULL) : HL_NONE;
+}
+
+/* Finds or creates the entity of level l for this row, refreshing its names when the row is
+ * at least as recent as the names it holds. Returns the entity index or HL_NONE on OOM. */
+static uint32_t entity_for(hl_table *t, int l, const hl_row *row, const uint32_t *txt)
+{
+    uint32_t keystr = txt[level_key[l]];
+    uint64_t key = keystr == HL_NONE ? UINT64_MAX - 1 : keystr; /* "no advertiser id" is one */
+    int found;
+    uint32_t *slot = hl_u64map_upsert(&t->entity_index[l], key, &found);
+    if (!slot)
+        return HL_NONE;
+    uint32_t idx;
+    if (found) {
+        idx = *slot;
+    } else {
+        if (grow((void **)&t->entities[l], &t->entcap[l], t->nentities[l] + 1, sizeof(hl_entity)) <
+            0)
+            return HL_NONE;
+        idx = (uint32_t)t->nentities[l]++;
+        *slot = idx;
+        hl_entity *e = &t->entities[l][idx];
+        for (int f = 0; f < HL_NFIELDS; f++)
+            e->text[f] = HL_NONE;
+        e->name_day = INT32_MIN;
+        e->parent = HL_NONE;
+    }
+    hl_entity *e = &t->entities[l][idx];
+    if (row->day >= e->name_day) {
+        for (int f = 0; f < HL_NFIELDS; f++)
+            if ((hl__level_fields[l] & (1u << f)) && txt[f] != HL_NONE)
+                e->text[f] = txt[f];
+        e->name_day = row->day;
+    }
+    return idx;
+}
+
+static int same_values(const hl_table *t, const hl_cell *c, const hl_row *row)
+{
+    if (c->present != row->present)
+        return 0;
+    for (int k = 0; k < HL_NCOUNTERS; k++)
+        if ((c->present & (1u << k)) && c->v[k] != row->v[k])
+            return 0;
+    if (c->extra_n != row->nextra)
+        return 0;
+    for (size_t i = 0; i < row->nextra; i++) {
+        const hl_extra_val *x = &t->extras[c->extra_off + i];
+        if (x->idx != row->extra_idx[i] || x->v != row->extra_v[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int store_values(hl_table *t, hl_cell *c, const hl_row *row)
+{
+    c->present = row->present;
+    memcpy(c->v, row->v, sizeof c->v);
+    c->extra_n = (uint32_t)row->nextra;
+    c->extra_off = 0;
+    if (row->nextra) {
+        if (grow((void **)&t->extras, &t->extracap, t->nextras + row->nextra, sizeof(hl_extra_val)) <
+            0)
+            return -1;
+        c->extra_off = (uint32_t)t->nextras;
+        for (size_t i = 0; i < row->nextra; i++) {
+            t->extras[t->nextras].idx = row->extra_idx[i];
+            t->extras[t->nextras].v = row->extra_v[i];
+            t->nextras++;
+        }
+    }
+    return 0;
+}
+
+hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
+{
+    uint32_t txt[HL_NFIELDS];
+    for (int f = 0; f < HL_NFIELDS; f++) {
+        txt[f] = intern(t, row->text[f]);
+        if (row->text[f] && txt[f] == HL_NONE)
+            return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    }
+    uint32_t ent[4];
+    for (int l = 0; l < 4; l++) {
+        ent[l] = entity_for(t, l, row, txt);
+        if (ent[l] == HL_NONE)
+            return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    }
+    /* An entity's parent is the one its most recent row named. */
+    for (int l = 0; l < 3; l++)
+        t->entities[l][ent[l]].parent = ent[l + 1];
+
+    uint64_t key = ((uint64_t)ent[0] << 32) | (uint32_t)row->day;
+    int found;
+    uint32_t *slot = hl_u64map_upsert(&t->cell_index, key, &found);
+    if (!slot)
+        return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    if (found) {
+        hl_cell *c = &t->cells[*slot];
+        if (c->file_index == row->file_index) {
+            if (same_values(t, c, row))
+                return HL_OK;
+            char date[11];
+            hl_format_date(row->day, date);
+            return hl_error_set(err, HL_EINPUT, row->file, row->line, 1,
+                                "ad %s on %s appears twice with different values (first at line %lu)",
+                                row->text[HL_F_AD_ID], date, (unsigned long)c->line);
+        }
+        /* A later file replaces the day: that is how late conversions get corrected. */
+        c->file_index = row->file_index;
+        c->line = (uint32_t)row->line;
+        if (store_values(t, c, row) < 0)
+            return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+        t->overrides++;
+        return HL_OK;
+    }
+    if (grow((void **)&t->cells, &t->cellcap, t->ncells + 1, sizeof(hl_cell)) < 0)
+        return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    *slot = (uint32_t)t->ncells;
+    hl_cell *c = &t->cells[t->ncells++];
+    memset(c, 0, sizeof *c);
+    c->day = row->day;
+    c->ad = ent[0];
+    c->file_index = row->file_index;
+    c->line = (uint32_t)row->line;
+    if (store_values(t, c, row) < 0)
+        return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    if (row->day < t->first_day)
+        t->first_day = row->day;
+    if (row->day > t->last_day)
+        t->last_day = row->day;
+    return HL_OK;
+}
+
+hl_status hl_table_add_cb(void *table, const hl_row *row, hl_error *err)
+{
+    return hl_table_add(table, row, err);
+}
+
+size_t hl_table_take_overrides(hl_table *t)
+{
+    size_t n = t->overrides;
+    t->overrides = 0;
+    return n;
+}
+
+size_t hl_table_ad_count(const hl_table *t)
+{
+    return t->nentities[HL_LEVEL_AD];
+}
+
+size_t hl_table_cell_count(const hl_table *t)
+{
+    return t->ncells;
+}
+
+int hl_table_date_range(const hl_table *t, int32_t *first, int32_t *last)
+{
+    if (t->ncells == 0)
+        return -1;
+    *first = t->first_day;
+    *last = t->last_day;
+    return 0;
+}
+
+hl_status hl_table_set_extra_names(hl_table *t, const char *const *names, size_t n)
+{
+    for (size_t i = t->nextra_names; i < n; i++) {
+        char **nn = realloc(t->extra_names, (i + 1) * sizeof *nn);
+        if (!nn)
+            return HL_EINTERNAL;
+        t->extra_names = nn;
+        t->extra_names[i] = strdup(names[i]);
+        if (!t->extra_names[i])
+            return HL_EINTERNAL;
+        t->nextra_names = i + 1;
+    }
+    return HL_OK;
+}
+
+size_t hl_table_extra_count(const hl_table *t)
+{
+    return t->nextra_names;
+}
+
+const char *hl_table_extra_name(const hl_table *t, size_t i)
+{
+    return i < t->nextra_names ? t->extra_names[i] : NULL;
+}

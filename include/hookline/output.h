@@ -1,0 +1,35 @@
+/*
+ * output.h — writing files the way every hookline output must be written: to a temporary file
+ * in the same directory, then renamed into place, so a reader never sees half a file and a
+ * failed run leaves the previous file untouched (DESIGN.md §9–10).
+ */
+#ifndef HOOKLINE_OUTPUT_H
+#define HOOKLINE_OUTPUT_H
+
+#include <stdio.h>
+
+#include "hookline/hookline.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hl_atomic_file hl_atomic_file;
+
+/* Opens a temporary file beside path for writing. Returns NULL and fills err (HL_EEXTERNAL:
+ * directory missing or not writable) on failure. The caller must end with hl_atomic_commit or
+ * hl_atomic_abort, which free the handle. */
+hl_atomic_file *hl_atomic_open(const char *path, hl_error *err);
+/* The stream to write to; borrowed. */
+FILE *hl_atomic_stream(hl_atomic_file *f);
+/* Flushes, syncs and renames into place. On any failure (a write error earlier, disk full)
+ * removes the temporary file, leaves path untouched and returns HL_EEXTERNAL. */
+hl_status hl_atomic_commit(hl_atomic_file *f, hl_error *err);
+/* Removes the temporary file. Accepts NULL. */
+void hl_atomic_abort(hl_atomic_file *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
