@@ -454,7 +454,7 @@ class T1Simulator(unittest.TestCase):
         for key, m in sorted(expect.items()):
             got = float(np.mean(ratios[key]))
             log(f"  {key[0]:12s} {key[1]:20s} planted x{m:<5} observed x{got:.3f}")
-            self.assertLess(abs(got / m - 1), 0.12 if TINY else 0.06, key)
+            self.assertLess(abs(got / m - 1), 0.25 if TINY else 0.06, key)
 
     def test_null_groups_are_overdispersed(self):
         """The premise: in A/A groups the day-to-day wander is far above binomial noise."""
