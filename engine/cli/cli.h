@@ -78,5 +78,7 @@ const char *hl_cli_suggest(const char *word, const char *const *candidates, size
 /* Commands. */
 int hl_cli_metrics(int argc, char **argv);
 int hl_cli_stats(int argc, char **argv);
+int hl_cli_analyze(int argc, char **argv);
+int hl_cli_config(int argc, char **argv);
 
 #endif

@@ -15,7 +15,9 @@ static int cmd_help(int argc, char **argv);
 
 static const hl_cli_command commands[] = {
     {"metrics", "aggregate ad-day exports/reports into counters and metrics", hl_cli_metrics},
+    {"analyze", "compare creatives, test trends, diagnose: writes DIR/findings.json", hl_cli_analyze},
     {"stats", "statistics calculator: intervals, tests, power, sequential, Bayes", hl_cli_stats},
+    {"config", "print the default settings or check a hookline.lua", hl_cli_config},
     {"help", "show help for a command", cmd_help},
     {"version", "print hookline's version", cmd_version},
 };

@@ -5,6 +5,7 @@
  * people and drops columns that do not fit, saying how many.
  */
 #include "cli/tabular.h"
+#include "common/jsonw.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,61 +40,6 @@ int hl_terminal_width(void)
             return (int)v;
     }
     return 0;
-}
-
-/* Shortest text that reads back as exactly v. */
-static void fmt_exact(char *buf, size_t cap, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, cap, "%.0f", v == 0 ? 0.0 : v);
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-void hl_json_number(FILE *f, double v)
-{
-    if (!isfinite(v)) {
-        fputs("null", f);
-        return;
-    }
-    char buf[40];
-    fmt_exact(buf, sizeof buf, v);
-    fputs(buf, f);
-}
-
-void hl_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
 }
 
 static void write_json(FILE *f, const hl_tab *t)
@@ -167,7 +113,7 @@ static void write_csv(FILE *f, const hl_tab *t)
             if (t->kinds[c] == HL_CK_TEXT) {
                 csv_cell(f, v.text, 1);
             } else {
-                fmt_exact(buf, sizeof buf, v.num);
+                hl_fmt_exact(buf, sizeof buf, v.num);
                 fputs(buf, f);
             }
         }

@@ -39,10 +39,7 @@ typedef struct hl_tab {
  * the terminal width for HL_FMT_TABLE (0 = unlimited). Returns 0, or -1 on a write error. */
 int hl_tab_write(FILE *f, const hl_tab *t, hl_fmt fmt, int width);
 
-/* JSON helpers for envelopes: a string with escapes, a number (shortest exact form, integers
- * without a decimal point), null for non-finite input. */
-void hl_json_string(FILE *f, const char *s);
-void hl_json_number(FILE *f, double v);
+#include "common/jsonw.h" /* hl_json_string, hl_json_number for envelopes */
 
 /* The terminal width of stdout: its window size when a terminal, else $COLUMNS, else 0. */
 int hl_terminal_width(void);

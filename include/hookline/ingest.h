@@ -110,6 +110,23 @@ const char *hl_ingest_extra_name(const hl_ingest *ing, size_t i);
 size_t hl_ingest_warning_count(const hl_ingest *ing);
 const char *hl_ingest_warning(const hl_ingest *ing, size_t i);
 
+/* The shop's own conversions by date (`--backend-conversions`): a CSV with a date column,
+ * conversions, and optionally revenue and campaign_id, for the tracking check. */
+typedef struct hl_backend_row {
+    int32_t day;
+    double conversions;
+    double revenue;          /* < 0 when the file has no revenue */
+    const char *campaign_id; /* NULL: account-wide */
+} hl_backend_row;
+
+typedef struct hl_backend hl_backend;
+
+/* Reads the file; *out is owned by the caller (hl_backend_free). HL_EINPUT with file:line:col
+ * on bad input. */
+hl_status hl_ingest_backend(const char *path, hl_backend **out, hl_error *err);
+const hl_backend_row *hl_backend_rows(const hl_backend *b, size_t *n); /* borrowed */
+void hl_backend_free(hl_backend *b);
+
 /* Numbers and dates as exports write them; exposed for tests and for the stage that reads
  * backend conversions. */
 typedef enum hl_cell_kind {

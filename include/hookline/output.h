@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "hookline/compare.h"
 #include "hookline/hookline.h"
 
 #ifdef __cplusplus
@@ -27,6 +28,10 @@ FILE *hl_atomic_stream(hl_atomic_file *f);
 hl_status hl_atomic_commit(hl_atomic_file *f, hl_error *err);
 /* Removes the temporary file. Accepts NULL. */
 void hl_atomic_abort(hl_atomic_file *f);
+
+/* findings.json (schema "hookline.findings/1", the contract of the compare issue), streamed
+ * to f as it is produced. Returns 0, or -1 on a write error. */
+int hl_output_findings_json(FILE *f, const hl_findings *fd);
 
 #ifdef __cplusplus
 }

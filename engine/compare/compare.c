@@ -1,0 +1,260 @@
+/*
+ * compare.c — the stage's driver: build the units, run every comparison and trend, adjust all
+ * p-values of the run together (Benjamini-Hochberg by default: many ads x many metrics every
+ * night), decide, diagnose. Also the findings container and its accessors.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/internal.h"
+
+static const char *const decision_names[] = {"better", "worse", "no_difference", "undecided"};
+static const char *const trend_names[] = {"rising", "falling", "flat", "undecided"};
+
+const char *hl_decision_name(hl_decision d)
+{
+    return (unsigned)d < 4 ? decision_names[d] : "?";
+}
+
+const char *hl_trend_dir_name(hl_trend_dir d)
+{
+    return (unsigned)d < 4 ? trend_names[d] : "?";
+}
+
+#define GROW(f, arr, n, cap)                                                                  \
+    do {                                                                                      \
+        if ((f)->n == (f)->cap) {                                                             \
+            size_t nc_ = (f)->cap ? (f)->cap * 2 : 64;                                        \
+            void *np_ = realloc((f)->arr, nc_ * sizeof *(f)->arr);                            \
+            if (!np_) {                                                                       \
+                (f)->oom = 1;                                                                 \
+                return NULL;                                                                  \
+            }                                                                                 \
+            (f)->arr = np_;                                                                   \
+            (f)->cap = nc_;                                                                   \
+        }                                                                                     \
+    } while (0)
+
+hl_comparison *hl__new_comparison(hl_findings *f)
+{
+    GROW(f, cmp, ncmp, capcmp);
+    hl_comparison *c = &f->cmp[f->ncmp++];
+    memset(c, 0, sizeof *c);
+    c->phi = 1;
+    return c;
+}
+
+hl_trend *hl__new_trend(hl_findings *f)
+{
+    GROW(f, tr, ntr, captr);
+    hl_trend *t = &f->tr[f->ntr++];
+    memset(t, 0, sizeof *t);
+    return t;
+}
+
+hl_diagnosis *hl__new_diagnosis(hl_findings *f)
+{
+    GROW(f, dx, ndx, capdx);
+    hl_diagnosis *d = &f->dx[f->ndx++];
+    memset(d, 0, sizeof *d);
+    return d;
+}
+
+void hl__note(hl_findings *f, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (f->nnotes == f->capnotes) {
+        size_t nc = f->capnotes ? f->capnotes * 2 : 8;
+        char **nn = realloc(f->notes, nc * sizeof *nn);
+        if (!nn) {
+            f->oom = 1;
+            return;
+        }
+        f->notes = nn;
+        f->capnotes = nc;
+    }
+    char *s = strdup(buf);
+    if (!s) {
+        f->oom = 1;
+        return;
+    }
+    f->notes[f->nnotes++] = s;
+}
+
+const char *hl_comparison_key(const hl_comparison *c, char *buf, size_t size)
+{
+    const hl_subject *s = &c->subject;
+    const char *id = s->level == HL_LEVEL_AD        ? s->ad_id
+                     : s->level == HL_LEVEL_ADGROUP ? s->adgroup_id
+                     : s->level == HL_LEVEL_CAMPAIGN ? s->campaign_id
+                                                     : s->advertiser_id;
+    snprintf(buf, size, "%s:%s:%s", hl_level_name(s->level), id ? id : "",
+             hl_metric_info(c->metric)->name);
+    return buf;
+}
+
+/* Every test of the run in one family: comparisons that passed their data gate, and the
+ * fatigue trends (pacing and tracking are decided by their intervals, not p). */
+static int adjust_all(hl_findings *f)
+{
+    if (f->cfg.mode == HL_MODE_BAYES) {
+        /* Trends still have p-values in bayes mode. */
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < f->ncmp; i++)
+        m += !f->cmp[i].gated && f->cmp[i].p_value.ok;
+    for (size_t i = 0; i < f->ntr; i++)
+        m += f->tr[i].p_value.ok && strcmp(f->tr[i].metric, "spend") != 0 &&
+             strcmp(f->tr[i].metric, "platform_vs_backend_conversions") != 0;
+    if (m == 0)
+        return 0;
+    double *p = malloc(m * sizeof *p);
+    if (!p)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < f->ncmp; i++)
+        if (!f->cmp[i].gated && f->cmp[i].p_value.ok)
+            p[k++] = f->cmp[i].p_value.v;
+    for (size_t i = 0; i < f->ntr; i++)
+        if (f->tr[i].p_value.ok && strcmp(f->tr[i].metric, "spend") != 0 &&
+            strcmp(f->tr[i].metric, "platform_vs_backend_conversions") != 0)
+            p[k++] = f->tr[i].p_value.v;
+    if (hl_stats_adjust(p, m, (hl_stats_adjust_method)f->cfg.adjust, p) != HL_STATS_OK) {
+        free(p);
+        return -1;
+    }
+    k = 0;
+    for (size_t i = 0; i < f->ncmp; i++) {
+        hl_comparison *c = &f->cmp[i];
+        if (!c->gated && c->p_value.ok)
+            c->p_adjusted = hl_v(p[k++]);
+        else if (c->p_value.ok)
+            c->p_adjusted = hl_undef("below the minimum-data gate");
+        else if (!c->p_adjusted.why)
+            c->p_adjusted = c->p_value;
+    }
+    for (size_t i = 0; i < f->ntr; i++)
+        if (f->tr[i].p_value.ok && strcmp(f->tr[i].metric, "spend") != 0 &&
+            strcmp(f->tr[i].metric, "platform_vs_backend_conversions") != 0)
+            f->tr[i].p_adjusted = hl_v(p[k++]);
+    free(p);
+    return 0;
+}
+
+static const hl_metric compared_metrics[] = {
+    HL_M_PLAY_RATE, HL_M_HOOK_RATE, HL_M_VIEW_RATE_6S, HL_M_HOLD_RATE, HL_M_CTR,
+    HL_M_CVR,       HL_M_CPA,       HL_M_ROAS,         HL_M_COMPLETION_RATE};
+
+hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
+                         const hl_backend_row *backend, size_t nbackend, hl_prev_p_fn prev_p,
+                         void *prev_ud, hl_findings **out, hl_error *err)
+{
+    *out = NULL;
+    hl_findings *f = calloc(1, sizeof *f);
+    if (!f)
+        return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    f->cfg = *cfg;
+    f->as_of = as_of;
+    f->W = cfg->window_days;
+    f->from = as_of - f->W + 1;
+    f->prev_p = prev_p;
+    f->prev_ud = prev_ud;
+    int32_t first, last;
+    if (hl_table_date_range(t, &first, &last) == 0 && first > f->from && first <= as_of) {
+        /* A window reaching before the data would only add empty days. */
+        f->from = first;
+        f->W = as_of - first + 1;
+    }
+    hl_status st = hl__build_units(f, t, err);
+    if (st != HL_OK) {
+        hl_findings_free(f);
+        return st;
+    }
+    const size_t nm = sizeof compared_metrics / sizeof *compared_metrics;
+    for (size_t fi = 0; fi < f->ads.nf; fi++)
+        for (size_t k = 0; k < nm; k++)
+            hl__compare_family(f, &f->ads, fi, compared_metrics[k]);
+    for (size_t fi = 0; fi < f->groups.nf; fi++)
+        for (size_t k = 0; k < nm; k++)
+            hl__compare_family(f, &f->groups, fi, compared_metrics[k]);
+    hl__trends(f, backend, nbackend);
+    if (adjust_all(f) < 0)
+        f->oom = 1;
+    hl__decide(f);
+    hl__decide_trends(f);
+    hl__diagnose(f);
+    if (f->oom) {
+        hl_findings_free(f);
+        return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+    }
+    *out = f;
+    return HL_OK;
+}
+
+void hl_findings_free(hl_findings *f)
+{
+    if (!f)
+        return;
+    hl__free_units(&f->ads);
+    hl__free_units(&f->groups);
+    free(f->acct_day);
+    free(f->acct_mask);
+    for (size_t i = 0; i < f->ndx; i++) {
+        free(f->dx[i].related_ad_ids);
+        free(f->dx[i].comparisons);
+        free(f->dx[i].trends);
+        free(f->dx[i].summary);
+    }
+    free(f->dx);
+    free(f->cmp);
+    free(f->tr);
+    for (size_t i = 0; i < f->nnotes; i++)
+        free(f->notes[i]);
+    free(f->notes);
+    free(f);
+}
+
+int32_t hl_findings_as_of(const hl_findings *f)
+{
+    return f->as_of;
+}
+
+int32_t hl_findings_from(const hl_findings *f)
+{
+    return f->from;
+}
+
+const hl_config *hl_findings_config(const hl_findings *f)
+{
+    return &f->cfg;
+}
+
+const hl_comparison *hl_findings_comparisons(const hl_findings *f, size_t *n)
+{
+    *n = f->ncmp;
+    return f->cmp;
+}
+
+const hl_trend *hl_findings_trends(const hl_findings *f, size_t *n)
+{
+    *n = f->ntr;
+    return f->tr;
+}
+
+const hl_diagnosis *hl_findings_diagnoses(const hl_findings *f, size_t *n)
+{
+    *n = f->ndx;
+    return f->dx;
+}
+
+const char *const *hl_findings_notes(const hl_findings *f, size_t *n)
+{
+    *n = f->nnotes;
+    return (const char *const *)f->notes;
+}

@@ -1,0 +1,193 @@
+/*
+ * dataset.c — from the fact table to the compare stage's units and families: ads grouped by ad
+ * group, ad groups by campaign, each with window totals and a day series, so that every test
+ * can take the pooled rest of a family as (family - member) without another pass over the data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "compare/internal.h"
+
+static int alloc_series(int W, double **day, uint32_t **mask)
+{
+    *day = calloc((size_t)W * HL_NCOUNTERS, sizeof **day);
+    *mask = calloc((size_t)W, sizeof **mask);
+    return *day && *mask ? 0 : -1;
+}
+
+static void add_series(double *dst, uint32_t *dmask, const double *src, const uint32_t *smask,
+                       int W)
+{
+    for (int d = 0; d < W; d++) {
+        dmask[d] |= smask[d];
+        for (int c = 0; c < HL_NCOUNTERS; c++)
+            dst[(size_t)d * HL_NCOUNTERS + c] += src[(size_t)d * HL_NCOUNTERS + c];
+    }
+}
+
+void hl__free_units(hl_units *u)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        free(u->u[i].day);
+        free(u->u[i].dmask);
+    }
+    for (size_t i = 0; i < u->nf; i++) {
+        free(u->f[i].members);
+        free(u->f[i].day);
+        free(u->f[i].dmask);
+    }
+    free(u->u);
+    free(u->f);
+    memset(u, 0, sizeof *u);
+}
+
+/* Groups units into families by the pointer of a parent id (interned, so equal ids share a
+ * pointer). */
+static int make_families(hl_units *us, int W, const char *(*parent)(const hl_unit *))
+{
+    hl_u64map map;
+    hl_u64map_init(&map);
+    us->f = calloc(us->n ? us->n : 1, sizeof *us->f);
+    if (!us->f)
+        return -1;
+    for (size_t i = 0; i < us->n; i++) {
+        hl_unit *u = &us->u[i];
+        int found;
+        uint32_t *slot = hl_u64map_upsert(&map, (uint64_t)(uintptr_t)parent(u), &found);
+        if (!slot) {
+            hl_u64map_destroy(&map);
+            return -1;
+        }
+        if (!found) {
+            *slot = (uint32_t)us->nf;
+            hl_family *fm = &us->f[us->nf++];
+            memset(fm, 0, sizeof *fm);
+            fm->members = calloc(us->n, sizeof *fm->members);
+            if (!fm->members || alloc_series(W, &fm->day, &fm->dmask) < 0) {
+                hl_u64map_destroy(&map);
+                return -1;
+            }
+        }
+        hl_family *fm = &us->f[*slot];
+        u->family = *slot;
+        fm->members[fm->n++] = i;
+        for (int c = 0; c < HL_NCOUNTERS; c++)
+            fm->tot[c] += u->tot[c];
+        fm->present |= u->present;
+        add_series(fm->day, fm->dmask, u->day, u->dmask, W);
+    }
+    hl_u64map_destroy(&map);
+    return 0;
+}
+
+static const char *adgroup_of(const hl_unit *u)
+{
+    return u->subj.adgroup_id;
+}
+
+static const char *campaign_of(const hl_unit *u)
+{
+    return u->subj.campaign_id;
+}
+
+static void count_days(hl_unit *u, int W)
+{
+    u->days = 0;
+    u->delivering_days = 0;
+    for (int d = 0; d < W; d++) {
+        if (u->dmask[d])
+            u->days++;
+        if (hl_cell(u, d, HL_C_IMPRESSIONS) > 0)
+            u->delivering_days++;
+    }
+}
+
+hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err)
+{
+    hl_agg *agg = NULL;
+    hl_status st = hl_table_aggregate(t, HL_LEVEL_AD, f->from, f->as_of, 1, &agg, err);
+    if (st != HL_OK)
+        return st;
+    const int W = f->W;
+    size_t nrows = hl_agg_count(agg);
+    hl_units *ads = &f->ads;
+    ads->u = calloc(nrows ? nrows : 1, sizeof *ads->u);
+    if (!ads->u || alloc_series(W, &f->acct_day, &f->acct_mask) < 0)
+        goto oom;
+    const char *cur = NULL;
+    for (size_t i = 0; i < nrows; i++) {
+        const hl_agg_row *r = hl_agg_row_at(agg, i);
+        if (r->text[HL_F_AD_ID] != cur) {
+            cur = r->text[HL_F_AD_ID];
+            hl_unit *u = &ads->u[ads->n++];
+            memset(u, 0, sizeof *u);
+            u->subj.level = HL_LEVEL_AD;
+            u->subj.ad_id = r->text[HL_F_AD_ID];
+            u->subj.ad_name = r->text[HL_F_AD_NAME];
+            u->subj.adgroup_id = r->text[HL_F_ADGROUP_ID];
+            u->subj.adgroup_name = r->text[HL_F_ADGROUP_NAME];
+            u->subj.campaign_id = r->text[HL_F_CAMPAIGN_ID];
+            u->subj.campaign_name = r->text[HL_F_CAMPAIGN_NAME];
+            u->subj.advertiser_id = r->text[HL_F_ADVERTISER_ID];
+            if (alloc_series(W, &u->day, &u->dmask) < 0)
+                goto oom;
+        }
+        hl_unit *u = &ads->u[ads->n - 1];
+        int d = r->day - f->from;
+        if (d < 0 || d >= W)
+            continue;
+        u->dmask[d] = r->present | 0x80000000u; /* high bit: a row exists */
+        f->acct_mask[d] |= u->dmask[d];
+        for (int c = 0; c < HL_NCOUNTERS; c++) {
+            if (!(r->present & (1u << c)))
+                continue;
+            u->day[(size_t)d * HL_NCOUNTERS + c] = r->v[c];
+            u->tot[c] += r->v[c];
+            f->acct_day[(size_t)d * HL_NCOUNTERS + c] += r->v[c];
+        }
+        u->present |= r->present;
+    }
+    hl_agg_free(agg);
+    agg = NULL;
+    for (size_t i = 0; i < ads->n; i++)
+        count_days(&ads->u[i], W);
+    if (make_families(ads, W, adgroup_of) < 0)
+        goto oom;
+
+    /* Ad groups: one unit per ad-group family, compared within their campaign. */
+    hl_units *gs = &f->groups;
+    gs->u = calloc(ads->nf ? ads->nf : 1, sizeof *gs->u);
+    if (!gs->u)
+        goto oom;
+    for (size_t i = 0; i < ads->nf; i++) {
+        hl_family *fm = &ads->f[i];
+        hl_unit *g = &gs->u[gs->n++];
+        memset(g, 0, sizeof *g);
+        const hl_unit *first = &ads->u[fm->members[0]];
+        g->subj = first->subj;
+        g->subj.level = HL_LEVEL_ADGROUP;
+        g->subj.ad_id = NULL;
+        g->subj.ad_name = NULL;
+        if (alloc_series(W, &g->day, &g->dmask) < 0)
+            goto oom;
+        memcpy(g->tot, fm->tot, sizeof g->tot);
+        g->present = fm->present;
+        add_series(g->day, g->dmask, fm->day, fm->dmask, W);
+        count_days(g, W);
+    }
+    if (make_families(gs, W, campaign_of) < 0)
+        goto oom;
+    /* The goal metric is CPA where a campaign tracks conversions, else CTR. */
+    for (size_t i = 0; i < gs->nf; i++) {
+        hl_family *cf = &gs->f[i];
+        int cpa = (cf->present & (1u << HL_C_CONVERSIONS)) && cf->tot[HL_C_CONVERSIONS] > 0;
+        cf->goal_is_cpa = cpa;
+        for (size_t k = 0; k < cf->n; k++)
+            ads->f[cf->members[k]].goal_is_cpa = cpa;
+    }
+    return HL_OK;
+oom:
+    hl_agg_free(agg);
+    return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+}

@@ -1,0 +1,101 @@
+/*
+ * internal.h — the compare stage's working data: units (ads, ad groups) with window totals and
+ * day series, families (a parent and its members, compared leave-one-out), and the growing
+ * arrays of findings. Private to engine/compare.
+ */
+#ifndef HL_COMPARE_INTERNAL_H
+#define HL_COMPARE_INTERNAL_H
+
+#include "hookline/compare.h"
+#include "hookline/stats.h"
+
+/* An entity compared with its peers: totals over the window and one cell per day. */
+typedef struct hl_unit {
+    hl_subject subj;
+    double tot[HL_NCOUNTERS];
+    uint32_t present;          /* counters present on at least one day */
+    double *day;               /* W * HL_NCOUNTERS values, 0 where missing */
+    uint32_t *dmask;           /* W presence masks; 0 = no row that day */
+    int days;                  /* days with a row */
+    int delivering_days;       /* days with impressions > 0 */
+    size_t family;             /* index of the family it belongs to */
+} hl_unit;
+
+/* A parent (ad group for ads, campaign for ad groups) and its members. */
+typedef struct hl_family {
+    size_t *members;
+    size_t n;
+    double tot[HL_NCOUNTERS];
+    uint32_t present;
+    double *day;
+    uint32_t *dmask;
+    int goal_is_cpa;           /* conversions tracked in the campaign: the goal is CPA */
+} hl_family;
+
+typedef struct hl_units {
+    hl_unit *u;
+    size_t n;
+    hl_family *f;
+    size_t nf;
+} hl_units;
+
+struct hl_findings {
+    hl_config cfg;
+    int32_t as_of, from;
+    int W;                     /* window length in days: day index 0 = from */
+    hl_units ads, groups;      /* ads in ad-group families; ad groups in campaign families */
+    double *acct_day;          /* W * HL_NCOUNTERS account totals per day */
+    uint32_t *acct_mask;
+    hl_comparison *cmp;
+    size_t ncmp, capcmp;
+    hl_trend *tr;
+    size_t ntr, captr;
+    hl_diagnosis *dx;
+    size_t ndx, capdx;
+    char **notes;
+    size_t nnotes, capnotes;
+    hl_prev_p_fn prev_p;
+    void *prev_ud;
+    int oom;
+};
+
+/* dataset.c */
+hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err);
+void hl__free_units(hl_units *u);
+
+/* tests.c: every comparison of one family on one metric (value columns, p, interval);
+ * decisions are made later, after the multiplicity adjustment. */
+void hl__compare_family(hl_findings *f, hl_units *us, size_t fam, hl_metric m);
+/* Decides every comparison from its (adjusted) evidence. */
+void hl__decide(hl_findings *f);
+
+/* trends.c */
+void hl__trends(hl_findings *f, const hl_backend_row *backend, size_t nbackend);
+void hl__decide_trends(hl_findings *f);
+
+/* diagnose.c */
+void hl__diagnose(hl_findings *f);
+
+/* compare.c: growing arrays */
+hl_comparison *hl__new_comparison(hl_findings *f);
+hl_trend *hl__new_trend(hl_findings *f);
+hl_diagnosis *hl__new_diagnosis(hl_findings *f);
+void hl__note(hl_findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* small helpers */
+static inline hl_val hl_v(double v)
+{
+    hl_val r = {v, 1, NULL};
+    return r;
+}
+static inline hl_val hl_undef(const char *why)
+{
+    hl_val r = {0, 0, why};
+    return r;
+}
+static inline double hl_cell(const hl_unit *u, int d, hl_counter c)
+{
+    return u->day[(size_t)d * HL_NCOUNTERS + c];
+}
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * config.c — the settings table: one schema entry per key (path, type, where it lives, range,
+ * meaning), defaults, loading a hookline.lua through the sandbox, and printing. One table
+ * keeps the defaults documented in exactly one place.
+ */
+#include "hookline/config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "hookline/stats.h"
+#include "rules/sandbox.h"
+
+typedef enum ktype { K_NUM, K_INT, K_BOOL, K_MODE, K_ADJUST } ktype;
+
+typedef struct key {
+    const char *path;
+    ktype type;
+    size_t off;
+    double def, min, max;
+    const char *help;
+} key;
+
+#define F(field) offsetof(hl_config, field)
+
+static const key keys[] = {
+    {"analysis.alpha", K_NUM, F(alpha), 0.05, 1e-6, 0.5, "significance level"},
+    {"analysis.mode", K_MODE, F(mode), HL_MODE_SEQUENTIAL, 0, 2,
+     "sequential (always-valid, nightly default) | fixed (one look) | bayes"},
+    {"analysis.adjust", K_ADJUST, F(adjust), HL_STATS_ADJUST_BH, 0, 2,
+     "multiplicity correction over all comparisons of a run: bh | holm | bonferroni"},
+    {"analysis.overdispersion", K_BOOL, F(overdispersion), 1, 0, 1,
+     "quasi-binomial variance from day-level cells (false: plain binomial)"},
+    {"analysis.window_days", K_INT, F(window_days), 28, 1, 3660, "days up to as-of compared"},
+    {"analysis.min_impressions", K_NUM, F(min_impressions), 1000, 0, 1e12,
+     "per arm, before a view or click rate is decided"},
+    {"analysis.min_conversions", K_NUM, F(min_conversions), 25, 0, 1e12,
+     "per arm, before CVR, CPA or ROAS is decided"},
+    {"analysis.min_days", K_INT, F(min_days), 7, 2, 3660, "per arm, before ROAS is decided"},
+    {"analysis.mde", K_NUM, F(mde), 0.10, 0.001, 10,
+     "relative effect that matters (no_difference bound, sample needed)"},
+    {"analysis.power", K_NUM, F(power), 0.8, 0.5, 0.999, "power for the sample still needed"},
+    {"analysis.bayes_threshold", K_NUM, F(bayes_threshold), 0.95, 0.5, 0.99999,
+     "chance to beat needed for a decision in bayes mode"},
+    {"analysis.tuning_impressions", K_NUM, F(tuning_impressions), 200000, 10, 1e12,
+     "sequential N* for impression- and view-based rates"},
+    {"analysis.tuning_clicks", K_NUM, F(tuning_clicks), 5000, 10, 1e12, "sequential N* for CVR"},
+    {"analysis.tuning_conversions", K_NUM, F(tuning_conversions), 500, 10, 1e12,
+     "sequential N* for CPA"},
+    {"analysis.tuning_days", K_NUM, F(tuning_days), 28, 2, 1e6, "sequential N* for ROAS (days)"},
+    {"trends.days", K_INT, F(trend_days), 14, 4, 366, "window of the fatigue trends"},
+    {"trends.min_days", K_INT, F(trend_min_days), 6, 4, 366, "delivering days before a trend"},
+    {"diagnose.weak_hook.max_lift", K_NUM, F(weak_hook_max_lift), -0.10, -1, 0,
+     "hook-rate lift at or below which a worse hook is a weak hook"},
+    {"diagnose.weak_hold.max_lift", K_NUM, F(weak_hold_max_lift), -0.10, -1, 0,
+     "hold-rate lift for a weak hold"},
+    {"diagnose.weak_cta.max_lift", K_NUM, F(weak_cta_max_lift), -0.10, -1, 0,
+     "CTR lift for a weak CTA"},
+    {"diagnose.landing_page_mismatch.min_ctr_lift", K_NUM, F(lp_min_ctr_lift), 0.0, -1, 100,
+     "CTR lift at least (CTR fine or high)"},
+    {"diagnose.landing_page_mismatch.max_cvr_lift", K_NUM, F(lp_max_cvr_lift), -0.15, -1, 0,
+     "CVR lift at most (CVR low)"},
+    {"diagnose.winner.min_lift", K_NUM, F(winner_min_lift), 0.10, 0, 100,
+     "goal-metric improvement for a winner"},
+    {"diagnose.loser.min_lift", K_NUM, F(loser_min_lift), 0.10, 0, 100,
+     "goal-metric worsening for a loser"},
+    {"diagnose.fatigue.max_ctr_change", K_NUM, F(fatigue_max_ctr_change), -0.20, -1, 0,
+     "CTR change (recent vs prior half of the trend window) at most"},
+    {"diagnose.fatigue.min_cpm_change", K_NUM, F(fatigue_min_cpm_change), 0.10, 0, 100,
+     "CPM change relative to the account's, at least"},
+    {"diagnose.fatigue.min_frequency_change", K_NUM, F(fatigue_min_frequency_change), 0.10, 0,
+     100, "or frequency change, at least"},
+    {"diagnose.no_delivery.min_days", K_INT, F(no_delivery_min_days), 1, 1, 366,
+     "zero-impression days in a row, up to as-of, while the ad group delivers"},
+    {"diagnose.audience_too_narrow.max_frequency", K_NUM, F(audience_max_frequency), 3.0, 1, 1000,
+     "mean daily frequency of an ad group over the last 7 days"},
+    {"diagnose.pacing.max_change", K_NUM, F(pacing_max_change), -0.5, -1, 0,
+     "ad group spend change, last 3 days vs the 7 before, at most"},
+    {"diagnose.tracking_discrepancy.tolerance", K_NUM, F(tracking_tolerance), 0.20, 0, 10,
+     "platform vs backend conversions gap that is normal"},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const char *const mode_names[] = {"sequential", "fixed", "bayes"};
+
+const char *hl_mode_name(hl_mode m)
+{
+    return (unsigned)m < 3 ? mode_names[m] : "?";
+}
+
+int hl_mode_from_name(const char *s, hl_mode *out)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, mode_names[i]) == 0) {
+            *out = (hl_mode)i;
+            return 0;
+        }
+    return -1;
+}
+
+static void store(hl_config *cfg, const key *k, double v)
+{
+    char *base = (char *)cfg;
+    switch (k->type) {
+    case K_NUM:
+        *(double *)(void *)(base + k->off) = v;
+        break;
+    case K_INT:
+    case K_BOOL:
+    case K_ADJUST:
+        *(int *)(void *)(base + k->off) = (int)v;
+        break;
+    case K_MODE:
+        *(hl_mode *)(void *)(base + k->off) = (hl_mode)(int)v;
+        break;
+    }
+}
+
+static double fetch(const hl_config *cfg, const key *k)
+{
+    const char *base = (const char *)cfg;
+    switch (k->type) {
+    case K_NUM:
+        return *(const double *)(const void *)(base + k->off);
+    case K_MODE:
+        return (double)*(const hl_mode *)(const void *)(base + k->off);
+    default:
+        return (double)*(const int *)(const void *)(base + k->off);
+    }
+}
+
+void hl_config_defaults(hl_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NKEYS; i++)
+        store(cfg, &keys[i], keys[i].def);
+}
+
+/* Levenshtein distance on short key paths. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 80 || lb > 80)
+        return (size_t)-1;
+    size_t row[81];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static const char *nearest(const char *path)
+{
+    const char *best = NULL;
+    size_t bd = (size_t)-1;
+    for (size_t i = 0; i < NKEYS; i++) {
+        size_t d = distance(path, keys[i].path);
+        /* a key given without its section ("alpha") should find "analysis.alpha" */
+        const char *dot = strrchr(keys[i].path, '.');
+        if (dot && strcmp(dot + 1, path) == 0)
+            d = 0;
+        if (d < bd) {
+            bd = d;
+            best = keys[i].path;
+        }
+    }
+    return bd <= 4 ? best : NULL;
+}
+
+static const key *find_key(const char *path)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].path, path) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* Is path a section (a prefix of some key followed by '.')? */
+static int is_section(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strncmp(keys[i].path, path, n) == 0 && keys[i].path[n] == '.')
+            return 1;
+    return 0;
+}
+
+static hl_status bad(hl_error *err, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static hl_status bad(hl_error *err, const char *file, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return hl_error_set(err, HL_EINPUT, file, 0, 0, "%s", msg);
+}
+
+/* Walks the table at the top of the stack; prefix is its path. Depth is bounded by the schema
+ * (sections nest at most three levels), so a hostile deeply nested table is refused early. */
+static hl_status walk(lua_State *L, hl_config *tmp, const char *file, const char *prefix,
+                      int depth, hl_error *err)
+{
+    if (depth > 4)
+        return bad(err, file, "'%s': nested too deeply", prefix);
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        /* key at -2, value at -1 */
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            lua_pop(L, 2);
+            return bad(err, file, "%s%skeys must be names", prefix[0] ? prefix : "",
+                       prefix[0] ? ": " : "");
+        }
+        char path[256];
+        const char *name = lua_tostring(L, -2);
+        if (strlen(name) > 100) {
+            lua_pop(L, 2);
+            return bad(err, file, "key too long");
+        }
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", name);
+        const key *k = find_key(path);
+        if (!k) {
+            if (lua_type(L, -1) == LUA_TTABLE && is_section(path)) {
+                hl_status st = walk(L, tmp, file, path, depth + 1, err);
+                if (st != HL_OK) {
+                    lua_pop(L, 2);
+                    return st;
+                }
+                lua_pop(L, 1);
+                continue;
+            }
+            const char *s = nearest(path);
+            lua_pop(L, 2);
+            if (s)
+                return bad(err, file, "unknown key '%s' (did you mean '%s'?)", path, s);
+            return bad(err, file, "unknown key '%s'; see 'hookline config defaults'", path);
+        }
+        int t = lua_type(L, -1);
+        double v = 0;
+        switch (k->type) {
+        case K_NUM:
+        case K_INT:
+            if (t != LUA_TNUMBER) {
+                lua_pop(L, 2);
+                return bad(err, file, "'%s' must be a number", path);
+            }
+            v = lua_tonumber(L, -1);
+            if (!isfinite(v) || v < k->min || v > k->max || (k->type == K_INT && v != floor(v))) {
+                char range[160];
+                snprintf(range, sizeof range, "%s in [%g, %g]",
+                         k->type == K_INT ? "a whole number" : "a number", k->min, k->max);
+                lua_pop(L, 2);
+                return bad(err, file, "'%s' must be %s", path, range);
+            }
+            break;
+        case K_BOOL:
+            if (t != LUA_TBOOLEAN) {
+                lua_pop(L, 2);
+                return bad(err, file, "'%s' must be true or false", path);
+            }
+            v = lua_toboolean(L, -1);
+            break;
+        case K_MODE: {
+            hl_mode m;
+            if (t != LUA_TSTRING || hl_mode_from_name(lua_tostring(L, -1), &m) < 0) {
+                lua_pop(L, 2);
+                return bad(err, file, "'%s' must be \"sequential\", \"fixed\" or \"bayes\"",
+                           path);
+            }
+            v = m;
+            break;
+        }
+        case K_ADJUST: {
+            hl_stats_adjust_method m;
+            if (t != LUA_TSTRING || hl_stats_adjust_method_parse(lua_tostring(L, -1), &m) != 0) {
+                lua_pop(L, 2);
+                return bad(err, file, "'%s' must be \"bh\", \"holm\" or \"bonferroni\"", path);
+            }
+            v = m;
+            break;
+        }
+        }
+        store(tmp, k, v);
+        lua_pop(L, 1);
+    }
+    return HL_OK;
+}
+
+hl_status hl_config_load(hl_config *cfg, const char *path, hl_error *err)
+{
+    hl_sandbox_limits lim = {16u << 20, 1000000};
+    hl_sandbox *sb = hl_sandbox_new(&lim);
+    if (!sb)
+        return hl_error_set(err, HL_EINTERNAL, path, 0, 0, "out of memory");
+    hl_status st = hl_sandbox_run_file(sb, path, err);
+    if (st == HL_OK) {
+        lua_State *L = hl_sandbox_state(sb);
+        if (!lua_istable(L, -1)) {
+            st = hl_error_set(err, HL_EINPUT, path, 0, 0,
+                              "a config file must return a table (or set sections as globals)");
+        } else {
+            hl_config tmp = *cfg;
+            st = walk(L, &tmp, path, "", 0, err);
+            if (st == HL_OK)
+                *cfg = tmp;
+        }
+    }
+    hl_sandbox_free(sb);
+    return st;
+}
+
+void hl_config_print(FILE *f, const hl_config *cfg)
+{
+    fprintf(f, "-- hookline.lua: every setting with its value (defaults unless loaded)\nreturn {\n");
+    const char *open_section = NULL;
+    size_t open_len = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const key *k = &keys[i];
+        const char *last = strrchr(k->path, '.');
+        size_t sec_len = (size_t)(last - k->path);
+        if (!open_section || open_len != sec_len || strncmp(open_section, k->path, sec_len) != 0) {
+            if (open_section) {
+                /* close the previous nesting */
+                for (const char *p = open_section; p < open_section + open_len; p++)
+                    if (*p == '.')
+                        fputs("  }", f);
+                fputs("  },\n", f);
+            }
+            /* open "a.b" as a = { b = { */
+            fputs("  ", f);
+            const char *s = k->path;
+            while (s < last) {
+                const char *d = memchr(s, '.', (size_t)(last - s));
+                const char *e = d ? d : last;
+                fprintf(f, "%.*s = { ", (int)(e - s), s);
+                s = e + 1;
+            }
+            fputc('\n', f);
+            open_section = k->path;
+            open_len = sec_len;
+        }
+        double v = fetch(cfg, k);
+        fprintf(f, "    %s = ", last + 1);
+        switch (k->type) {
+        case K_NUM:
+            fprintf(f, "%.10g", v);
+            break;
+        case K_INT:
+            fprintf(f, "%d", (int)v);
+            break;
+        case K_BOOL:
+            fputs(v != 0 ? "true" : "false", f);
+            break;
+        case K_MODE:
+            fprintf(f, "\"%s\"", hl_mode_name((hl_mode)(int)v));
+            break;
+        case K_ADJUST:
+            fprintf(f, "\"%s\"", hl_stats_adjust_method_name((hl_stats_adjust_method)(int)v));
+            break;
+        }
+        fprintf(f, ",  -- %s\n", k->help);
+    }
+    if (open_section) {
+        for (const char *p = open_section; p < open_section + open_len; p++)
+            if (*p == '.')
+                fputs("  }", f);
+        fputs("  },\n", f);
+    }
+    fputs("}\n", f);
+}

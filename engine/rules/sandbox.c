@@ -1,0 +1,247 @@
+/*
+ * sandbox.c — running untrusted Lua. The rules follow Redis's hard-won lessons (its scripting
+ * CVEs) translated to Lua 5.4: only base/string/table/math/utf8, and of base no load, loadfile,
+ * dofile, require, collectgarbage, print, rawset on shared tables; text chunks only (bytecode
+ * can break the VM); an instruction budget enforced by a count hook that re-arms itself so a
+ * pcall loop cannot swallow the overrun; a memory cap in the allocator; math.random seeded
+ * deterministically so runs are reproducible.
+ */
+#include "rules/sandbox.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+struct hl_sandbox {
+    lua_State *L;
+    size_t used, limit;
+    long budget, remaining;
+    int overrun;     /* 1 budget, 2 memory: sticky until the next call */
+};
+
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    hl_sandbox *sb = ud;
+    if (ptr == NULL)
+        osize = 0; /* osize is a type tag then, not a size */
+    if (nsize == 0) {
+        free(ptr);
+        sb->used -= osize;
+        return NULL;
+    }
+    if (nsize > osize && sb->used - osize + nsize > sb->limit) {
+        sb->overrun = 2;
+        return NULL; /* Lua raises a memory error, which pcall reports */
+    }
+    void *np = realloc(ptr, nsize);
+    if (np)
+        sb->used = sb->used - osize + nsize;
+    return np;
+}
+
+/* The count hook fires every 1000 instructions. Once the budget is gone it raises an error;
+ * if the script catches it with pcall and goes on, the hook fires again 1000 instructions
+ * later and raises again, so the script cannot outlive its budget by more than that. */
+static void sb_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    hl_sandbox *sb;
+    lua_getallocf(L, (void **)&sb);
+    sb->remaining -= 1000;
+    if (sb->remaining <= 0) {
+        sb->overrun = 1;
+        luaL_error(L, "instruction budget exceeded");
+    }
+}
+
+static const char *const removed_globals[] = {
+    "dofile", "loadfile", "load", "require", "collectgarbage", "print", "module", "loadstring",
+    NULL};
+
+hl_sandbox *hl_sandbox_new(const hl_sandbox_limits *limits)
+{
+    hl_sandbox *sb = calloc(1, sizeof *sb);
+    if (!sb)
+        return NULL;
+    sb->limit = limits && limits->memory ? limits->memory : 64u << 20;
+    sb->budget = limits && limits->instructions ? limits->instructions : 10000000L;
+    sb->L = lua_newstate(sb_alloc, sb);
+    if (!sb->L) {
+        free(sb);
+        return NULL;
+    }
+    lua_State *L = sb->L;
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
+                                    {LUA_STRLIBNAME, luaopen_string},
+                                    {LUA_TABLIBNAME, luaopen_table},
+                                    {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8},
+                                    {NULL, NULL}};
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    for (int i = 0; removed_globals[i]; i++) {
+        lua_pushnil(L);
+        lua_setglobal(L, removed_globals[i]);
+    }
+    /* string.dump would hand out bytecode; math.random must be reproducible. */
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, LUA_MATHLIBNAME);
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, 42);
+    lua_call(L, 1, 0);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    return sb;
+}
+
+void hl_sandbox_free(hl_sandbox *sb)
+{
+    if (!sb)
+        return;
+    lua_close(sb->L);
+    free(sb);
+}
+
+lua_State *hl_sandbox_state(hl_sandbox *sb)
+{
+    return sb->L;
+}
+
+int hl_sandbox_pcall(hl_sandbox *sb, int nargs, int nresults)
+{
+    sb->remaining = sb->budget;
+    sb->overrun = 0;
+    lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, 1000);
+    int rc = lua_pcall(sb->L, nargs, nresults, 0);
+    lua_sethook(sb->L, NULL, 0, 0);
+    if (rc != LUA_OK && sb->overrun) {
+        /* Whatever the script did with the error, report the overrun itself. */
+        const char *msg = sb->overrun == 1 ? "instruction budget exceeded" : "memory limit exceeded";
+        lua_pop(sb->L, 1);
+        lua_pushstring(sb->L, msg);
+    }
+    return rc;
+}
+
+/* Reads the file whole: config and rule files are small, and a size cap keeps a hostile file
+ * from exhausting memory before the allocator's cap could apply. */
+static char *read_small_file(const char *path, size_t *len, hl_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        hl_error_set(err, HL_EINPUT, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            if (cap >= (16u << 20)) {
+                free(buf);
+                fclose(f);
+                hl_error_set(err, HL_EINPUT, path, 0, 0, "file larger than 16 MiB");
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    if (!buf) {
+        hl_error_set(err, HL_EINTERNAL, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Turns a Lua error "path:12: message" into file/line/message. */
+static void lua_error_to(hl_error *err, const char *path, const char *msg)
+{
+    unsigned long line = 0;
+    const char *m = msg ? msg : "error";
+    size_t pl = strlen(path);
+    if (strncmp(m, path, pl) == 0 && m[pl] == ':') {
+        char *end;
+        line = strtoul(m + pl + 1, &end, 10);
+        if (*end == ':') {
+            m = end + 1;
+            while (*m == ' ')
+                m++;
+        } else {
+            line = 0;
+        }
+    }
+    hl_error_set(err, HL_EINPUT, path, line, 0, "%s", m);
+}
+
+hl_status hl_sandbox_run_file(hl_sandbox *sb, const char *path, hl_error *err)
+{
+    lua_State *L = sb->L;
+    size_t len;
+    char *src = read_small_file(path, &len, err);
+    if (!src)
+        return err ? err->status : HL_EINPUT;
+    int top = lua_gettop(L);
+    char chunkname[600];
+    snprintf(chunkname, sizeof chunkname, "@%s", path);
+    int rc = luaL_loadbufferx(L, src, len, chunkname, "t");
+    free(src);
+    if (rc != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (msg && strstr(msg, "attempt to load a binary chunk"))
+            hl_error_set(err, HL_EINPUT, path, 0, 0, "binary (precompiled) chunks are not allowed");
+        else
+            lua_error_to(err, path, msg);
+        lua_settop(L, top);
+        return HL_EINPUT;
+    }
+    /* A fresh environment reading through to the safe globals: the script's own globals land
+     * there, not in the shared table. */
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushglobaltable(L);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    int envidx = lua_gettop(L);
+    if (lua_setupvalue(L, -3, 1) == NULL)
+        lua_pop(L, 1);
+    /* stack: chunk, env */
+    lua_insert(L, -2); /* env, chunk */
+    rc = hl_sandbox_pcall(sb, 0, 1);
+    (void)envidx;
+    if (rc != LUA_OK) {
+        lua_error_to(err, path, lua_tostring(L, -1));
+        lua_settop(L, top);
+        return HL_EINPUT;
+    }
+    /* stack: env, result */
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1); /* the environment itself is the config */
+    } else {
+        lua_remove(L, -2);
+    }
+    return HL_OK;
+}

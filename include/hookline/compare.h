@@ -1,0 +1,139 @@
+/*
+ * compare.h — the compare-and-diagnose stage: from the fact table to findings. Every night it
+ * compares each ad with the pooled rest of its ad group (leave-one-out) and each ad group with
+ * the rest of its campaign on every funnel metric, tests per-ad trends for fatigue, checks
+ * delivery and tracking, adjusts for multiplicity, decides, and derives the diagnosis codes of
+ * DESIGN.md §6 with the numbers behind each. Observational: ads in one ad group are not a
+ * randomized test, and the findings say so.
+ *
+ * Everything an hl_findings holds is owned by it and borrowed by callers until
+ * hl_findings_free; id and name strings point into the table, which must outlive it.
+ */
+#ifndef HOOKLINE_COMPARE_H
+#define HOOKLINE_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hookline/config.h"
+#include "hookline/hookline.h"
+#include "hookline/metrics.h"
+#include "hookline/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A number that may be undefined; when undefined, why says so ("zero_control", ...). */
+typedef struct hl_val {
+    double v;
+    int ok;
+    const char *why; /* static string, NULL when ok */
+} hl_val;
+
+typedef enum hl_decision {
+    HL_DEC_BETTER,
+    HL_DEC_WORSE,
+    HL_DEC_NO_DIFFERENCE,
+    HL_DEC_UNDECIDED
+} hl_decision;
+const char *hl_decision_name(hl_decision d); /* "better", ... */
+
+/* Who a finding is about: an ad, an ad group, a campaign or the account. Borrowed strings. */
+typedef struct hl_subject {
+    hl_level level;
+    const char *ad_id, *ad_name, *adgroup_id, *adgroup_name, *campaign_id, *campaign_name,
+        *advertiser_id;
+} hl_subject;
+
+/* One comparison: subject vs the pooled rest of its parent, on one metric. */
+typedef struct hl_comparison {
+    hl_subject subject;
+    hl_metric metric;
+    hl_val value, reference;  /* the metric for the subject and for the pooled rest */
+    hl_val lift;              /* relative: (value - reference) / reference */
+    hl_val ci_low, ci_high;   /* interval of the lift (confidence sequence in sequential mode) */
+    hl_val p_value, p_adjusted;
+    hl_val chance_to_beat;    /* bayes mode: P(subject better than the rest) */
+    hl_val expected_loss;     /* bayes mode: expected relative loss if the subject is chosen */
+    const char *method;       /* e.g. "z quasi-binomial, sequential normal-mixture" */
+    hl_decision decision;
+    int gated;                /* below the minimum-data gate */
+    /* evidence counts */
+    double x, n, x_ref, n_ref;   /* numerator/denominator counts (spend for CPA exposure) */
+    int days, days_ref;
+    double phi;                  /* dispersion applied (1 = binomial / Poisson) */
+    int phi_fallback;            /* too few day cells to estimate it */
+    /* sample still needed for an undecided comparison */
+    hl_val needed_per_arm, needed_remaining, needed_days;
+    const char *needed_unit;     /* "impressions", "clicks", "conversions", "days", ... */
+} hl_comparison;
+
+typedef enum hl_trend_dir { HL_TREND_RISING, HL_TREND_FALLING, HL_TREND_FLAT, HL_TREND_UNDECIDED } hl_trend_dir;
+const char *hl_trend_dir_name(hl_trend_dir d);
+
+/* A per-entity trend over the trend window. */
+typedef struct hl_trend {
+    hl_subject subject;
+    const char *metric;      /* "ctr", "cpm", "cpm_vs_account", "frequency", "spend" */
+    const char *method;      /* "recent-vs-prior quasi-binomial t", "log-linear slope t", ... */
+    int32_t from, to;        /* window */
+    int days;                /* days with data used */
+    hl_val prior, recent;    /* mean level in the first and second half */
+    hl_val change;           /* relative change over the window (recent/prior - 1, or the
+                                slope's total change) */
+    hl_val ci_low, ci_high;  /* of change */
+    hl_val slope_per_day;    /* log-linear slope, relative per day */
+    hl_val p_value, p_adjusted;
+    double phi;
+    hl_trend_dir direction;
+    const char *note;        /* e.g. "account-wide CPM rising too (auction pressure)" */
+} hl_trend;
+
+/* What a diagnosis rests on: comparisons and trends, by index into their arrays. */
+typedef struct hl_diagnosis {
+    const char *code;        /* DESIGN.md §6 codes */
+    hl_subject subject;
+    const char **related_ad_ids;  /* borrowed strings */
+    size_t nrelated;
+    size_t *comparisons;     /* indices */
+    size_t ncomparisons;
+    size_t *trends;
+    size_t ntrends;
+    double priority;         /* spend at stake x effect size */
+    double spend_at_stake;
+    double effect;           /* the key relative effect (e.g. hook-rate lift), 0 if none */
+    char *summary;           /* one readable sentence with the numbers */
+} hl_diagnosis;
+
+typedef struct hl_findings hl_findings;
+
+/* Runs every comparison, trend and check on the table's data up to as_of, decides, adjusts
+ * and diagnoses. backend may be NULL. prev_p (may be NULL) looks up a comparison's stored
+ * running-minimum sequential p by a stable key (see hl_comparison_key); it returns a value in
+ * (0,1] or 0 for none. On success *out is owned by the caller (hl_findings_free). */
+typedef double (*hl_prev_p_fn)(void *ud, const char *key);
+hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
+                         const hl_backend_row *backend, size_t nbackend, hl_prev_p_fn prev_p,
+                         void *prev_ud, hl_findings **out, hl_error *err);
+void hl_findings_free(hl_findings *f);
+
+int32_t hl_findings_as_of(const hl_findings *f);
+int32_t hl_findings_from(const hl_findings *f); /* first date of the comparison window */
+const hl_config *hl_findings_config(const hl_findings *f);
+const hl_comparison *hl_findings_comparisons(const hl_findings *f, size_t *n);
+const hl_trend *hl_findings_trends(const hl_findings *f, size_t *n);
+const hl_diagnosis *hl_findings_diagnoses(const hl_findings *f, size_t *n);
+/* Notes about the run as a whole (e.g. "auction pressure: account CPM +12 % over 14 days").
+ * Borrowed strings. */
+const char *const *hl_findings_notes(const hl_findings *f, size_t *n);
+
+/* A stable key for a comparison ("ad:<id>:hook_rate"), for storing sequential state. Writes
+ * into buf and returns it. */
+const char *hl_comparison_key(const hl_comparison *c, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
