@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
 import unittest
 
 SRC = os.environ.get("HL_SOURCE_DIR") or os.path.normpath(
@@ -108,6 +109,26 @@ def _run(args):
 
 def run(*args):
     return _run(tuple(str(a) for a in args))
+
+
+def run_env(env, *args):
+    """Like run, with extra environment variables (not cached)."""
+    args = tuple(str(a) for a in args)
+    p = subprocess.run([HOOKLINE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL, timeout=120, env={**os.environ, **env})
+    return Result(args, p.returncode, p.stdout.decode("utf-8", "replace"),
+                  p.stderr.decode("utf-8", "replace"))
+
+
+def display_width(s):
+    """Terminal columns of s: wide/full-width characters (CJK, most emoji) take 2, combining
+    marks and format characters 0 (what wcwidth(3) says)."""
+    w = 0
+    for ch in s:
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
 
 
 def no_nan_json(text):
@@ -909,6 +930,29 @@ class ExampleAggregates(CliTestCase):
                 "--columns", "spend,ctr")
         self.assertEqual(r.rc, 0, r)
         self.assertIn("spend", r.out)
+
+    def test_table_fits_the_terminal(self):
+        r = run_env({"COLUMNS": "80"}, "metrics", "--input", EXPORT_CSV)
+        self.assertEqual(r.rc, 0, r)
+        for ln in r.out.splitlines():
+            self.assertLessEqual(display_width(ln), 80, f"line wider than COLUMNS=80: {ln!r}")
+
+    def test_table_aligns_columns(self):
+        # the ad_id column starts at the same terminal column on every row, whatever the width
+        # of the names before it (accents, an emoji: 'GS_Testimonial_Sofía 🔥 café')
+        r = run("metrics", "--input", EXPORT_CSV, "--columns", "spend")
+        self.assertEqual(r.rc, 0, r)
+        starts = {}
+        for ln in r.out.splitlines():
+            ids = [display_width(ln[:m.start()]) for m in re.finditer(r"\b1[78]\d{17}\b", ln)]
+            if ids:
+                starts[ln] = tuple(ids)  # where ad_id, adgroup_id, campaign_id start
+        self.assertEqual(len(starts), 24, r)
+        by_pos = {}
+        for ln, pos in starts.items():
+            by_pos.setdefault(pos, []).append(ln)
+        self.assertEqual(len(by_pos), 1, "id columns start at different terminal columns: "
+                         + "; ".join(f"{p}: {lns[0]!r}" for p, lns in by_pos.items()))
 
     def test_sort(self):
         doc, r = self.metrics_json("--input", EXPORT_CSV, "--sort", "spend:desc")
