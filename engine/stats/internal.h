@@ -101,7 +101,7 @@ hl_stats_status hl_stats__disc_tails(const hl_stats__disc *d, int64_t x, hl_stat
 /* --- Continuous tails and quantiles (quantile.c) ------------------------------------------- */
 
 /* Regularized incomplete beta I_x(a, b) (lower) and 1 - I_x(a, b) (upper), each accurate in its
- * own tail, for any a, b > 0 (series with a log-space prefactor; GSL's continued fraction gives
+ * own tail, for any a, b > 0 (continued fraction with a log-space prefactor; GSL's own gives
  * up beyond ~1e7). */
 hl_stats_status hl_stats__beta_tails(double x, double a, double b, double *lower, double *upper);
 

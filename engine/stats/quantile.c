@@ -11,11 +11,12 @@
 
 #include "stats/internal.h"
 
-/* log I_u(p, q) by the hypergeometric series
- *   I_u(p,q) = u^p v^q / (p B(p,q)) * sum_n (p+q)_n / (p+1)_n u^n,   v = 1 - u,
- * which converges geometrically for u below the mean p/(p+q). The prefactor goes through the
- * saddle-point Beta density so that huge p and q do not cancel away the digits. */
-static double beta_series_log(double u, double v, double p, double q)
+/* log I_u(p, q), v = 1 - u, for u < (p + 1)/(p + q + 2), where the continued fraction
+ *   I_u(p,q) = u^p v^q / (p B(p,q)) * 1/(1 + d1/(1 + d2/(1 + ...)))
+ * converges fast (modified Lentz). The prefactor goes through the saddle-point Beta density so
+ * that huge p and q do not cancel away the digits. A power series would be simpler but crawls
+ * (ratio -> u) when u is near 1, e.g. the upper Clopper-Pearson end at x = 0 of n = 10^7. */
+static double beta_cf_log(double u, double v, double p, double q)
 {
     double lpre;
     if (p >= 1.0 && q >= 1.0)
@@ -23,19 +24,37 @@ static double beta_series_log(double u, double v, double p, double q)
                log(p);
     else
         lpre = hl_stats__ldbeta(u, p, q) + log(u) + log(v) - log(p);
-    double sum = 1.0, t = 1.0;
-    for (double n = 0.0; n < 1e9; n += 1.0) {
-        double rho = u * (p + q + n) / (p + 1.0 + n);
-        t *= rho;
-        sum += t;
-        /* The step ratio falls with n when q > 1 and rises towards u when q < 1. */
-        double next = u * (p + q + n + 1.0) / (p + n + 2.0);
-        if (q < 1.0 && next < u)
-            next = u;
-        if (next < 1.0 && t * next <= 1e-17 * sum * (1.0 - next))
+    const double tiny = 1e-300;
+    double c = 1.0, d = 1.0 - (p + q) * u / (p + 1.0);
+    if (fabs(d) < tiny)
+        d = tiny;
+    d = 1.0 / d;
+    double h = d;
+    for (double m = 1.0; m < 1e8; m += 1.0) {
+        double m2 = 2.0 * m;
+        double aa = m * (q - m) * u / ((p - 1.0 + m2) * (p + m2));
+        d = 1.0 + aa * d;
+        if (fabs(d) < tiny)
+            d = tiny;
+        c = 1.0 + aa / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        d = 1.0 / d;
+        h *= d * c;
+        aa = -(p + m) * (p + q + m) * u / ((p + m2) * (p + 1.0 + m2));
+        d = 1.0 + aa * d;
+        if (fabs(d) < tiny)
+            d = tiny;
+        c = 1.0 + aa / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        d = 1.0 / d;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1.0) < 1e-16)
             break;
     }
-    return lpre + log(sum);
+    return lpre + log(h);
 }
 
 /* log lower and log upper tails of Beta(a, b) at x, each accurate in its own tail. */
@@ -51,11 +70,11 @@ static hl_stats_status beta_logtails(double x, double a, double b, double *ll, d
         *lu = -INFINITY;
         return HL_STATS_OK;
     }
-    if (x <= a / (a + b)) {
-        *ll = beta_series_log(x, 1.0 - x, a, b);
+    if (x < (a + 1.0) / (a + b + 2.0)) {
+        *ll = beta_cf_log(x, 1.0 - x, a, b);
         *lu = log1p(-exp(*ll));
     } else {
-        *lu = beta_series_log(1.0 - x, x, b, a);
+        *lu = beta_cf_log(1.0 - x, x, b, a);
         *ll = log1p(-exp(*lu));
     }
     if (isnan(*ll) || isnan(*lu))
