@@ -151,13 +151,65 @@ static void human(char *buf, size_t cap, hl_colkind k, const hl_cellval *v)
     }
 }
 
-/* Display width of UTF-8 text (code points; good enough for names and numbers). */
+/* Terminal columns of one code point: 0 for combining marks, joiners and variation selectors,
+ * 2 for East Asian wide characters and emoji, else 1 (a compact wcwidth that does not depend on
+ * the process locale). */
+static int cp_width(unsigned int c)
+{
+    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || c == 0x2060 ||
+        (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+        (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xE0100 && c <= 0xE01EF))
+        return 0;
+    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+        (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+        (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+        (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+        (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x1F680 && c <= 0x1F6FF) ||
+        (c >= 0x1FA70 && c <= 0x1FAFF) || (c >= 0x20000 && c <= 0x3FFFD) ||
+        (c >= 0x2600 && c <= 0x26FF && (c == 0x2614 || c == 0x2615 || (c >= 0x2648 && c <= 0x2653) ||
+                                       c == 0x26A1 || c == 0x26AA || c == 0x26AB || c == 0x26BD ||
+                                       c == 0x26BE || c == 0x26C4 || c == 0x26C5 || c == 0x26D4 ||
+                                       c == 0x26EA || c == 0x26F2 || c == 0x26F3 || c == 0x26F5 ||
+                                       c == 0x26FA || c == 0x26FD)) ||
+        c == 0x2705 || c == 0x270A || c == 0x270B || c == 0x2728 || c == 0x274C ||
+        c == 0x2753 || c == 0x2757 || c == 0x2B50 || c == 0x2B55)
+        return 2;
+    return 1;
+}
+
+/* Decodes the code point at p (valid UTF-8 is guaranteed by ingest; anything else counts as
+ * one column per byte). Returns its byte length. */
+static size_t decode(const unsigned char *p, unsigned int *cp)
+{
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 1;
+    unsigned int c = len == 4 ? p[0] & 0x07u : len == 3 ? p[0] & 0x0Fu : p[0] & 0x1Fu;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *cp = p[0];
+            return 1;
+        }
+        c = (c << 6) | (p[i] & 0x3Fu);
+    }
+    *cp = len == 1 ? p[0] : c;
+    return len;
+}
+
+/* Terminal columns taken by UTF-8 text. */
 static size_t display_width(const char *s)
 {
     size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            w++;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned int cp;
+        p += decode(p, &cp);
+        w += (size_t)cp_width(cp);
+    }
     return w;
 }
 
@@ -165,15 +217,20 @@ static size_t display_width(const char *s)
  * spaces so a name with a newline cannot break the layout. */
 static void clip(char *out, size_t cap, const char *s, size_t max)
 {
-    size_t w = 0, o = 0;
     size_t total = display_width(s);
-    for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < cap; p++) {
-        if ((*p & 0xC0) != 0x80) {
-            if (total > max && w + 1 >= max)
-                break;
-            w++;
-        }
-        out[o++] = *p < 0x20 ? ' ' : (char)*p;
+    size_t limit = total > max ? max - 1 : max; /* room for the ellipsis */
+    size_t w = 0, o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned int cp;
+        size_t len = decode(p, &cp);
+        size_t cw = (size_t)cp_width(cp);
+        if (w + cw > limit || o + len + 4 >= cap)
+            break;
+        for (size_t i = 0; i < len; i++)
+            out[o++] = p[i] < 0x20 ? ' ' : (char)p[i];
+        w += cw;
+        p += len;
     }
     if (total > max && o + 4 < cap) {
         memcpy(out + o, "\xE2\x80\xA6", 3); /* … */

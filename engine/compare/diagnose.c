@@ -309,7 +309,7 @@ static void fatigue(dctx *x, const hl_unit *u)
     fmt_pct(c2, sizeof c2, cpm ? cpm->change : hl_undef("none"));
     fmt_pct(c3, sizeof c3, fq ? fq->change : hl_undef("none"));
     hl_diagnosis *d = add(x, "fatigue", &u->subj, u->tot[HL_C_SPEND], ctr->change.v,
-                          "Fatigue over the last %d days: CTR %s (recent vs prior half, adjusted "
+                          "Fatigue over the last %d days: CTR relative to its ad group %s (adjusted "
                           "p %.3g)%s%s%s%s%s. The audience has seen it; refresh the creative.",
                           ctr->days, c1, ctr->p_adjusted.ok ? ctr->p_adjusted.v : 1.0,
                           cpm_up ? ", CPM relative to the account " : "", cpm_up ? c2 : "",

@@ -44,7 +44,7 @@ static double tuning_for(const hl_config *cfg, hl_metric m)
  * variance is n p (1-p); for counts per spend (CPA) it is the Poisson mean. Returns phi >= 1,
  * or 1 with *fallback when there are too few degrees of freedom. */
 static double dispersion(const hl_units *us, const hl_family *fm, const int *use, int W,
-                         hl_counter num, hl_counter den, int poisson, int *fallback)
+                         hl_counter num, hl_counter den, int poisson, int *fallback, double *dfout)
 {
     double X = 0, N = 0;
     for (size_t k = 0; k < fm->n; k++) {
@@ -55,6 +55,7 @@ static double dispersion(const hl_units *us, const hl_family *fm, const int *use
         N += u->tot[den];
     }
     *fallback = 1;
+    *dfout = 0;
     if (X <= 0 || N <= 0)
         return 1;
     const double P = X / N;
@@ -107,6 +108,7 @@ static double dispersion(const hl_units *us, const hl_family *fm, const int *use
             params++;
     }
     long df = cells - params - days + 1;
+    *dfout = df > 0 ? (double)df : 0;
     if (df < 3)
         return 1;
     *fallback = 0;
@@ -114,11 +116,22 @@ static double dispersion(const hl_units *us, const hl_family *fm, const int *use
     return phi > 1 ? phi : 1;
 }
 
-static const char *seq_name(hl_mode m)
+/* The dispersion is estimated from a finite number of day cells, so a z statistic built on it
+ * is really a t with the dispersion's degrees of freedom; with few days the difference matters.
+ * Returns the factor to widen phi by so that, near the decision boundary, the normal-based
+ * tests behave like the t test (evaluated at min(|z|, 5), where decisions are made). */
+static double t_widen(double z, double df)
 {
-    return m == HL_MODE_SEQUENTIAL ? "sequential normal-mixture"
-           : m == HL_MODE_FIXED    ? "fixed"
-                                   : "bayes";
+    if (!(df > 0) || !isfinite(z))
+        return 1;
+    double zc = fabs(z) < 5 ? fabs(z) : 5;
+    if (zc < 0.5)
+        zc = 0.5;
+    double p = gsl_cdf_tdist_Q(zc, df);
+    double ze = gsl_cdf_ugaussian_Qinv(p);
+    if (!(ze > 0) || ze >= zc)
+        return 1;
+    return (zc / ze) * (zc / ze);
 }
 
 /* Sample still needed for a proportion comparison to detect a relative mde. */
@@ -156,6 +169,12 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
 {
     const hl_config *cfg = &f->cfg;
     const hl_metric_def *md = hl_metric_info(c->metric);
+    c->method = c->phi > 1 ? (cfg->mode == HL_MODE_SEQUENTIAL ? "z quasi-binomial, sequential"
+                              : cfg->mode == HL_MODE_FIXED   ? "z quasi-binomial, fixed"
+                                                             : "normal quasi-binomial, bayes")
+                           : (cfg->mode == HL_MODE_SEQUENTIAL ? "z binomial, sequential"
+                              : cfg->mode == HL_MODE_FIXED   ? "z binomial, fixed"
+                                                             : "normal binomial, bayes");
     c->x = x1;
     c->n = n1;
     c->x_ref = x2;
@@ -178,7 +197,14 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
     if (x2 <= 0) {
         c->lift = c->ci_low = c->ci_high = hl_undef("zero_control");
     }
-    char method[160];
+    /* Widen phi for the uncertainty of its own estimate (t with the dispersion's df). */
+    double phi = c->phi;
+    if (c->phi > 1 && !c->phi_fallback && x2 > 0) {
+        hl_stats_lift l0;
+        if (hl_stats_prop_lift(x1, n1, x2, n2, cfg->alpha, c->phi, 0, &l0) == HL_STATS_OK &&
+            l0.se > 0)
+            phi *= t_widen(l0.lift / l0.se, c->phi_df);
+    }
     hl_stats_status st = HL_STATS_OK;
     if (cfg->mode == HL_MODE_SEQUENTIAL) {
         hl_stats_seq_opts so = {cfg->alpha, tuning_for(cfg, c->metric), 0};
@@ -187,23 +213,23 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
             so.prev_p = f->prev_p(f->prev_ud, hl_comparison_key(c, key, sizeof key));
         }
         hl_stats_seq_result s;
-        st = hl_stats_seq_prop_lift(x1, n1, x2, n2, c->phi, &so, &s);
+        st = hl_stats_seq_prop_lift(x1, n1, x2, n2, phi, &so, &s);
         if (st == HL_STATS_OK)
             set_interval_from_seq(c, &s);
     } else if (cfg->mode == HL_MODE_FIXED) {
         hl_stats_lift l;
         double z, p;
-        st = hl_stats_ztest(x1, n1, x2, n2, HL_STATS_TWO_SIDED, c->phi, &z, &p);
+        st = hl_stats_ztest(x1, n1, x2, n2, HL_STATS_TWO_SIDED, phi, &z, &p);
         if (st == HL_STATS_OK)
             c->p_value = hl_v(p);
-        if (hl_stats_prop_lift(x1, n1, x2, n2, cfg->alpha, c->phi, 0, &l) == HL_STATS_OK) {
+        if (hl_stats_prop_lift(x1, n1, x2, n2, cfg->alpha, phi, 0, &l) == HL_STATS_OK) {
             c->lift = hl_v(l.lift);
             c->ci_low = hl_v(l.low);
             c->ci_high = hl_v(l.high);
         }
     } else {
         hl_stats_bayes b;
-        st = hl_stats_bayes_prop(x1, n1, x2, n2, NULL, cfg->alpha, c->phi, &b);
+        st = hl_stats_bayes_prop(x1, n1, x2, n2, NULL, cfg->alpha, phi, &b);
         if (st == HL_STATS_OK) {
             c->lift = hl_v(b.mean);
             c->ci_low = hl_v(b.low);
@@ -225,14 +251,6 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
     }
     if (!c->lift.ok && x2 > 0 && n2 > 0 && n1 > 0)
         c->lift = hl_v((x1 / n1 - x2 / n2) / (x2 / n2));
-    snprintf(method, sizeof method, "%s; %s", md->formula, seq_name(cfg->mode));
-    c->method = c->phi > 1 ? (cfg->mode == HL_MODE_SEQUENTIAL ? "z quasi-binomial, sequential"
-                              : cfg->mode == HL_MODE_FIXED   ? "z quasi-binomial, fixed"
-                                                             : "normal quasi-binomial, bayes")
-                           : (cfg->mode == HL_MODE_SEQUENTIAL ? "z binomial, sequential"
-                              : cfg->mode == HL_MODE_FIXED   ? "z binomial, fixed"
-                                                             : "normal binomial, bayes");
-    (void)method;
     double p2 = x2 / n2;
     needed_prop(cfg, c, p2, u->delivering_days > 0 ? n1 / u->delivering_days : 0,
                 rest_days > 0 ? n2 / rest_days : 0);
@@ -250,6 +268,12 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
     c->x_ref = k2;
     c->n_ref = e2;
     c->needed_unit = "conversions";
+    c->method = cfg->mode == HL_MODE_SEQUENTIAL
+                    ? (c->phi > 1 ? "log rate ratio quasi-Poisson, sequential"
+                                  : "log rate ratio Poisson, sequential")
+                : cfg->mode == HL_MODE_FIXED
+                    ? (c->phi > 1 ? "rate score quasi-Poisson, fixed" : "rate exact conditional, fixed")
+                    : "log rate ratio normal, bayes";
     c->value = k1 > 0 ? hl_v(e1 / k1) : hl_undef("no conversions");
     c->reference = k2 > 0 ? hl_v(e2 / k2) : hl_undef("no conversions");
     double rate2 = e2 > 0 ? k2 / e2 : 0;
@@ -262,7 +286,10 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
     /* Haldane's half count keeps the log ratio finite when one arm has no conversion. */
     double a = k1 > 0 ? k1 : 0.5, b = k2 > 0 ? k2 : 0.5;
     double L = log((a / e1) / (b / e2));
-    double se = sqrt(c->phi * (1 / a + 1 / b));
+    double phi = c->phi;
+    if (phi > 1 && !c->phi_fallback)
+        phi *= t_widen(L / sqrt(phi * (1 / a + 1 / b)), c->phi_df);
+    double se = sqrt(phi * (1 / a + 1 / b));
     if (k1 > 0 && k2 > 0)
         c->lift = hl_v((e1 / k1) / (e2 / k2) - 1);
     else
@@ -281,18 +308,16 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
             c->ci_low = hl_v(exp(-s.high) - 1);
             c->ci_high = hl_v(exp(-s.low) - 1);
         }
-        c->method = c->phi > 1 ? "log rate ratio quasi-Poisson, sequential"
-                               : "log rate ratio Poisson, sequential";
     } else if (cfg->mode == HL_MODE_FIXED) {
         hl_stats_rate_result r;
         /* Exact conditional test when the counts are plain Poisson; with overdispersion the
          * score test on dispersion-deflated counts. */
-        if (c->phi <= 1)
+        if (phi <= 1)
             st = hl_stats_rate_test(k1, e1, k2, e2, HL_STATS_RATE_EXACT, HL_STATS_TWO_SIDED,
                                     cfg->alpha, &r);
         else
-            st = hl_stats_rate_test(k1 / c->phi, e1 / c->phi, k2 / c->phi, e2 / c->phi,
-                                    HL_STATS_RATE_SCORE, HL_STATS_TWO_SIDED, cfg->alpha, &r);
+            st = hl_stats_rate_test(k1 / phi, e1 / phi, k2 / phi, e2 / phi, HL_STATS_RATE_SCORE,
+                                    HL_STATS_TWO_SIDED, cfg->alpha, &r);
         if (st == HL_STATS_OK) {
             c->p_value = hl_v(r.p_value.value);
             if (r.cpa_ratio_low.status == HL_STATS_OK)
@@ -304,7 +329,6 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
             else
                 c->ci_high = hl_undef(hl_stats_status_name(r.cpa_ratio_high.status));
         }
-        c->method = c->phi > 1 ? "rate score quasi-Poisson, fixed" : "rate exact conditional, fixed";
     } else {
         hl_stats_bayes bz;
         st = hl_stats_bayes_normal(L, se, NULL, cfg->alpha, 0, &bz);
@@ -314,7 +338,6 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
             c->ci_low = hl_v(exp(-bz.high) - 1);
             c->ci_high = hl_v(exp(-bz.low) - 1);
         }
-        c->method = "log rate ratio normal, bayes";
     }
     if (st != HL_STATS_OK) {
         const char *why = hl_stats_status_name(st);
@@ -328,7 +351,7 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
     double za = hl_stats_z_crit(cfg->alpha);
     double zb = gsl_cdf_ugaussian_Pinv(cfg->power);
     double ratio = k2 > 0 && k1 > 0 ? k2 / k1 : 1;
-    double need = c->phi * (za + zb) * (za + zb) * (1 + 1 / ratio) / pow(log(1 + cfg->mde), 2);
+    double need = phi * (za + zb) * (za + zb) * (1 + 1 / ratio) / pow(log(1 + cfg->mde), 2);
     c->needed_per_arm = hl_v(need);
     c->needed_remaining = hl_v(need > k1 ? need - k1 : 0);
     double pace = u->delivering_days > 0 ? (k1 > 0 ? k1 : e1 * rate2) / u->delivering_days : 0;
@@ -460,14 +483,14 @@ void hl__compare_family(hl_findings *f, hl_units *us, size_t fi, hl_metric m)
         free(use);
         return;
     }
-    double phi = 1;
+    double phi = 1, phi_df = 0;
     int fallback = 0;
     mkind mk = kind_of(m);
     if (f->cfg.overdispersion && mk != MK_ROAS) {
         if (mk == MK_CPA)
-            phi = dispersion(us, fm, use, W, HL_C_CONVERSIONS, HL_C_SPEND, 1, &fallback);
+            phi = dispersion(us, fm, use, W, HL_C_CONVERSIONS, HL_C_SPEND, 1, &fallback, &phi_df);
         else
-            phi = dispersion(us, fm, use, W, md->num, md->den, 0, &fallback);
+            phi = dispersion(us, fm, use, W, md->num, md->den, 0, &fallback, &phi_df);
     }
     /* Rest delivering days, for the pace of the pooled rest. */
     int fam_days = 0;
@@ -485,6 +508,7 @@ void hl__compare_family(hl_findings *f, hl_units *us, size_t fi, hl_metric m)
         c->metric = m;
         c->phi = phi;
         c->phi_fallback = fallback;
+        c->phi_df = phi_df;
         c->days = u->delivering_days;
         c->days_ref = fam_days;
         c->decision = HL_DEC_UNDECIDED;
@@ -510,6 +534,9 @@ void hl__compare_family(hl_findings *f, hl_units *us, size_t fi, hl_metric m)
         }
         if (f->cfg.mode == HL_MODE_BAYES)
             c->p_value = hl_undef("bayes mode");
+        /* Day-to-day wander can only be measured over days: no verdict before min_days. */
+        if (u->delivering_days < f->cfg.min_days || fam_days < f->cfg.min_days)
+            c->gated = 1;
     }
     free(use);
 }

@@ -38,86 +38,114 @@ static window trend_window(const hl_findings *f)
     return w;
 }
 
-/* Recent half vs prior half of a proportion (CTR), quasi-binomial with the dispersion from the
- * unit's own day cells around each half's rate, and a t reference with the cells' df. */
-static void trend_prop(hl_findings *f, const hl_unit *u, window w, hl_counter num, hl_counter den,
-                       const char *metric)
+/* OLS slope of ys on xs (day indices) with a t test on n - 2 df: the residuals are the
+ * day-to-day wander, so wobble widens the interval instead of looking like a trend. */
+static void slope_test(hl_findings *f, hl_trend *t, const double *xs, const double *ys, int n,
+                       window w)
 {
-    double xp = 0, np = 0, xr = 0, nr = 0;
-    int cells = 0;
-    for (int d = w.d0; d <= w.d1; d++) {
-        double n = hl_cell(u, d, den);
-        if (n <= 0)
-            continue;
-        cells++;
-        if (d < w.half) {
-            xp += hl_cell(u, d, num);
-            np += n;
-        } else {
-            xr += hl_cell(u, d, num);
-            nr += n;
-        }
-    }
-    hl_trend *t = hl__new_trend(f);
-    if (!t)
-        return;
-    t->subject = u->subj;
-    t->metric = metric;
-    t->method = "recent vs prior half, quasi-binomial, t";
-    t->from = f->from + w.d0;
-    t->to = f->from + w.d1;
-    t->days = cells;
-    t->direction = HL_TREND_UNDECIDED;
-    t->slope_per_day = hl_undef("not a slope test");
-    t->p_adjusted = hl_undef("not adjusted");
-    t->prior = np > 0 ? hl_v(xp / np) : hl_undef("no delivery");
-    t->recent = nr > 0 ? hl_v(xr / nr) : hl_undef("no delivery");
-    if (cells < f->cfg.trend_min_days || xp <= 0 || xr <= 0 || np <= 0 || nr <= 0) {
-        t->change = t->ci_low = t->ci_high = t->p_value =
-            hl_undef(cells < f->cfg.trend_min_days ? "insufficient_data" : "zero_count");
-        t->phi = 1;
+    t->days = n;
+    if (n < f->cfg.trend_min_days) {
+        t->change = t->ci_low = t->ci_high = t->p_value = t->slope_per_day =
+            hl_undef("insufficient_data");
         return;
     }
-    double pp = xp / np, pr = xr / nr;
-    /* Pearson dispersion around each half's own rate: 2 parameters. */
-    double chi = 0;
-    for (int d = w.d0; d <= w.d1; d++) {
-        double n = hl_cell(u, d, den);
-        if (n <= 0)
-            continue;
-        double p = d < w.half ? pp : pr;
-        if (p <= 0 || p >= 1)
-            continue;
-        double e = n * p;
-        double x = hl_cell(u, d, num);
-        chi += (x - e) * (x - e) / (e * (1 - p));
+    double mx = 0, my = 0;
+    for (int i = 0; i < n; i++) {
+        mx += xs[i];
+        my += ys[i];
     }
-    double df = cells - 2;
-    double phi = f->cfg.overdispersion ? chi / df : 1;
-    if (phi < 1)
-        phi = 1;
-    t->phi = phi;
-    double L = log(pr / pp);
-    double se = sqrt(phi * (1 / xr - 1 / nr + 1 / xp - 1 / np));
+    mx /= n;
+    my /= n;
+    double sxx = 0, sxy = 0;
+    for (int i = 0; i < n; i++) {
+        sxx += (xs[i] - mx) * (xs[i] - mx);
+        sxy += (xs[i] - mx) * (ys[i] - my);
+    }
+    double slope = sxy / sxx;
+    double rss = 0;
+    for (int i = 0; i < n; i++) {
+        double r = ys[i] - my - slope * (xs[i] - mx);
+        rss += r * r;
+    }
+    double df = n - 2;
+    double se = sqrt(rss / df / sxx);
+    double span = (double)(w.d1 - w.d0);
+    t->slope_per_day = hl_v(exp(slope) - 1);
+    t->change = hl_v(exp(slope * span) - 1);
     if (!(se > 0)) {
-        t->change = t->ci_low = t->ci_high = t->p_value = hl_undef("zero_variance");
+        t->ci_low = t->ci_high = t->p_value = hl_undef("zero_variance");
         return;
     }
     double q = t_q(f->cfg.alpha, df);
-    t->change = hl_v(exp(L) - 1);
-    t->ci_low = hl_v(exp(L - q * se) - 1);
-    t->ci_high = hl_v(exp(L + q * se) - 1);
-    t->p_value = hl_v(t_p(L / se, df));
+    t->ci_low = hl_v(exp((slope - q * se) * span) - 1);
+    t->ci_high = hl_v(exp((slope + q * se) * span) - 1);
+    t->p_value = hl_v(t_p(slope / se, df));
 }
 
-/* Log-linear slope of a daily level (CPM, frequency), OLS with a t test on the slope: the
- * residual variance is the day-to-day wander. level(d) = a(d) / b(d) * scale; ref (optional)
- * divides it by the account's level the same day. */
-static void trend_slope(hl_findings *f, const hl_subject *subj, const double *day,
-                        const uint32_t *mask, window w, hl_counter a, hl_counter b, double scale,
-                        const double *ref, const char *metric)
+static hl_trend *start_trend(hl_findings *f, const hl_subject *subj, window w, const char *metric,
+                             const char *method)
 {
-    (void)mask;
+    hl_trend *t = hl__new_trend(f);
+    if (!t)
+        return NULL;
+    t->subject = *subj;
+    t->metric = metric;
+    t->method = method;
+    t->from = f->from + w.d0;
+    t->to = f->from + w.d1;
+    t->phi = 1;
+    t->direction = HL_TREND_UNDECIDED;
+    t->p_adjusted = hl_undef("not adjusted");
+    return t;
+}
+
+/* An ad's CTR relative to the rest of its ad group, day by day (log-linear slope): days when
+ * every ad's CTR dips together cancel out, so only the ad's own decline shows. The half-sums
+ * give the ad's own CTR before and after, for reading. */
+static void trend_ctr(hl_findings *f, const hl_unit *u, const hl_family *fm, window w)
+{
+    double xs[4096], ys[4096];
+    int n = 0;
+    double xp = 0, np = 0, xr = 0, nr = 0;
+    for (int d = w.d0; d <= w.d1 && n < 4096; d++) {
+        double c = hl_cell(u, d, HL_C_CLICKS), i = hl_cell(u, d, HL_C_IMPRESSIONS);
+        double rc = fm->day[(size_t)d * HL_NCOUNTERS + HL_C_CLICKS] - c;
+        double ri = fm->day[(size_t)d * HL_NCOUNTERS + HL_C_IMPRESSIONS] - i;
+        if (i <= 0)
+            continue;
+        if (d < w.half) {
+            xp += c;
+            np += i;
+        } else {
+            xr += c;
+            nr += i;
+        }
+        if (fm->n > 1 && ri <= 0)
+            continue; /* no peers delivering that day: no reference */
+        /* half a click keeps a zero-click day finite without moving a normal day */
+        double own = (c + 0.5) / (i + 1);
+        double ref = fm->n > 1 ? (rc + 0.5) / (ri + 1) : 1;
+        xs[n] = d;
+        ys[n] = log(own / ref);
+        n++;
+    }
+    hl_trend *t = start_trend(f, &u->subj, w, "ctr",
+                              fm->n > 1 ? "log-linear slope of CTR relative to the rest of the ad "
+                                          "group, t"
+                                        : "log-linear slope of CTR, t");
+    if (!t)
+        return;
+    t->prior = np > 0 ? hl_v(xp / np) : hl_undef("no delivery");
+    t->recent = nr > 0 ? hl_v(xr / nr) : hl_undef("no delivery");
+    slope_test(f, t, xs, ys, n, w);
+}
+
+/* Log-linear slope of a daily level (CPM, frequency). level(d) = scale * a(d) / b(d); ref
+ * (optional) divides it by the account's level the same day. */
+static void trend_slope(hl_findings *f, const hl_subject *subj, const double *day, window w,
+                        hl_counter a, hl_counter b, double scale, const double *ref,
+                        const char *metric)
+{
     double xs[4096], ys[4096];
     int n = 0;
     double sa_p = 0, sb_p = 0, sa_r = 0, sb_r = 0;
@@ -143,57 +171,18 @@ static void trend_slope(hl_findings *f, const hl_subject *subj, const double *da
             sb_r += vb;
         }
     }
-    hl_trend *t = hl__new_trend(f);
+    hl_trend *t = start_trend(f, subj, w, metric,
+                              ref ? "log-linear slope relative to the account, t"
+                                  : "log-linear slope, t");
     if (!t)
         return;
-    t->subject = *subj;
-    t->metric = metric;
-    t->method = "log-linear slope, t";
-    t->from = f->from + w.d0;
-    t->to = f->from + w.d1;
-    t->days = n;
-    t->phi = 1;
-    t->direction = HL_TREND_UNDECIDED;
-    t->p_adjusted = hl_undef("not adjusted");
-    t->prior = sb_p > 0 && !ref ? hl_v(scale * sa_p / sb_p) : hl_undef(ref ? "relative level" : "no delivery");
-    t->recent = sb_r > 0 && !ref ? hl_v(scale * sa_r / sb_r) : hl_undef(ref ? "relative level" : "no delivery");
-    if (n < f->cfg.trend_min_days) {
-        t->change = t->ci_low = t->ci_high = t->p_value = t->slope_per_day =
-            hl_undef("insufficient_data");
-        return;
+    if (ref) {
+        t->prior = t->recent = hl_undef("relative level");
+    } else {
+        t->prior = sb_p > 0 ? hl_v(scale * sa_p / sb_p) : hl_undef("no delivery");
+        t->recent = sb_r > 0 ? hl_v(scale * sa_r / sb_r) : hl_undef("no delivery");
     }
-    double mx = 0, my = 0;
-    for (int i = 0; i < n; i++) {
-        mx += xs[i];
-        my += ys[i];
-    }
-    mx /= n;
-    my /= n;
-    double sxx = 0, sxy = 0;
-    for (int i = 0; i < n; i++) {
-        sxx += (xs[i] - mx) * (xs[i] - mx);
-        sxy += (xs[i] - mx) * (ys[i] - my);
-    }
-    double slope = sxy / sxx;
-    double rss = 0;
-    for (int i = 0; i < n; i++) {
-        double r = ys[i] - my - slope * (xs[i] - mx);
-        rss += r * r;
-    }
-    double df = n - 2;
-    double s2 = rss / df;
-    double se = sqrt(s2 / sxx);
-    double span = (double)(w.d1 - w.d0);
-    t->slope_per_day = hl_v(exp(slope) - 1);
-    t->change = hl_v(exp(slope * span) - 1);
-    if (!(se > 0)) {
-        t->ci_low = t->ci_high = t->p_value = hl_undef("zero_variance");
-        return;
-    }
-    double q = t_q(f->cfg.alpha, df);
-    t->ci_low = hl_v(exp((slope - q * se) * span) - 1);
-    t->ci_high = hl_v(exp((slope + q * se) * span) - 1);
-    t->p_value = hl_v(t_p(slope / se, df));
+    slope_test(f, t, xs, ys, n, w);
 }
 
 /* Mean daily spend of the last 3 days against the 7 before, per ad group. Descriptive: pacing
@@ -323,22 +312,20 @@ void hl__trends(hl_findings *f, const hl_backend_row *backend, size_t nbackend)
     hl_subject acct = {HL_LEVEL_ADVERTISER, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     if (f->ads.n)
         acct.advertiser_id = f->ads.u[0].subj.advertiser_id;
-    trend_slope(f, &acct, f->acct_day, f->acct_mask, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL,
-                "cpm");
+    trend_slope(f, &acct, f->acct_day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL, "cpm");
     for (size_t i = 0; i < f->ads.n; i++) {
         const hl_unit *u = &f->ads.u[i];
         if (u->tot[HL_C_IMPRESSIONS] <= 0)
             continue;
         if ((u->present & (1u << HL_C_CLICKS)))
-            trend_prop(f, u, w, HL_C_CLICKS, HL_C_IMPRESSIONS, "ctr");
+            trend_ctr(f, u, &f->ads.f[u->family], w);
         if ((u->present & (1u << HL_C_SPEND))) {
-            trend_slope(f, &u->subj, u->day, u->dmask, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL,
-                        "cpm");
-            trend_slope(f, &u->subj, u->day, u->dmask, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000,
-                        f->acct_day, "cpm_vs_account");
+            trend_slope(f, &u->subj, u->day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL, "cpm");
+            trend_slope(f, &u->subj, u->day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, f->acct_day,
+                        "cpm_vs_account");
         }
         if ((u->present & (1u << HL_C_REACH)))
-            trend_slope(f, &u->subj, u->day, u->dmask, w, HL_C_IMPRESSIONS, HL_C_REACH, 1, NULL,
+            trend_slope(f, &u->subj, u->day, w, HL_C_IMPRESSIONS, HL_C_REACH, 1, NULL,
                         "frequency");
     }
     for (size_t i = 0; i < f->groups.n; i++)

@@ -146,8 +146,9 @@ static void comparison(writer *w, const hl_comparison *c, int bayes)
     hl_json_number(w->f, c->n_ref);
     fprintf(w->f, ", \"days\": %d, \"days_ref\": %d, \"phi\": ", c->days, c->days_ref);
     hl_json_number(w->f, c->phi);
-    fprintf(w->f, ", \"phi_estimated\": %s, \"below_minimum\": %s}",
-            c->phi_fallback ? "false" : "true", c->gated ? "true" : "false");
+    fprintf(w->f, ", \"phi_estimated\": %s, \"phi_df\": ", c->phi_fallback ? "false" : "true");
+    hl_json_number(w->f, c->phi_df);
+    fprintf(w->f, ", \"below_minimum\": %s}", c->gated ? "true" : "false");
     key(w, "needed");
     if (c->decision == HL_DEC_UNDECIDED) {
         int save = w->first;

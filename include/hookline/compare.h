@@ -64,6 +64,7 @@ typedef struct hl_comparison {
     int days, days_ref;
     double phi;                  /* dispersion applied (1 = binomial / Poisson) */
     int phi_fallback;            /* too few day cells to estimate it */
+    double phi_df;               /* degrees of freedom of the dispersion estimate */
     /* sample still needed for an undecided comparison */
     hl_val needed_per_arm, needed_remaining, needed_days;
     const char *needed_unit;     /* "impressions", "clicks", "conversions", "days", ... */

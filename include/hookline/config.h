@@ -32,7 +32,8 @@ typedef struct hl_config {
     int window_days;            /* days up to as-of that comparisons use; 28 */
     double min_impressions;     /* per arm, for view and click rates (denominator); 1000 */
     double min_conversions;     /* per arm, for CVR, CPA and ROAS; 25 */
-    int min_days;               /* per arm, for ROAS (days are its units); 7 */
+    int min_days;               /* delivering days per arm before any comparison is decided:
+                                   the day-to-day wander needs days to be measured; 7 */
     double mde;                 /* relative effect that matters: "no difference" means the
                                    interval lies within +-mde; "needed" sizes for it; 0.10 */
     double power;               /* for "needed"; 0.8 */
