@@ -5,6 +5,8 @@
  */
 #include <math.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "stats/internal.h"
 
 /* phi = 0 means "binomial"; anything else must be a positive finite factor. */
@@ -33,11 +35,12 @@ static hl_stats_status check_two(double x1, double n1, double x2, double n2, int
 /* The three normal tests differ only in the variance of p1 - p2 under H0. */
 static hl_stats_status normal_test(double x1, double n1, double x2, double n2,
                                    hl_stats_prop_test_kind kind, int no_correction,
-                                   hl_stats_alternative alt, double phi, double *z, double *p)
+                                   hl_stats_alternative alt, double phi, double phi_df, double *z,
+                                   double *p)
 {
     hl_stats_status s = check_two(x1, n1, x2, n2, 0);
     double f;
-    if (s == HL_STATS_OK && phi_value(phi, &f) != 0)
+    if (s == HL_STATS_OK && (phi_value(phi, &f) != 0 || !(phi_df >= 0.0) || !isfinite(phi_df)))
         s = HL_STATS_BAD_INPUT;
     if (s != HL_STATS_OK)
         return s;
@@ -57,7 +60,15 @@ static hl_stats_status normal_test(double x1, double n1, double x2, double n2,
     if (!(var > 0.0))
         return HL_STATS_ZERO_VARIANCE;
     *z = (p1 - p2) / sqrt(var);
-    *p = hl_stats__p_from_z(*z, alt);
+    if (phi_df > 0.0 && f > 1.0) {
+        /* An estimated dispersion: Student t on its degrees of freedom, upper tails via Q. */
+        double t = *z;
+        *p = alt == HL_STATS_LARGER    ? gsl_cdf_tdist_Q(t, phi_df)
+             : alt == HL_STATS_SMALLER ? gsl_cdf_tdist_Q(-t, phi_df)
+                                       : fmin(1.0, 2.0 * gsl_cdf_tdist_Q(fabs(t), phi_df));
+    } else {
+        *p = hl_stats__p_from_z(*z, alt);
+    }
     return (isfinite(*z) && isfinite(*p)) ? HL_STATS_OK : HL_STATS_NUMERICAL;
 }
 
@@ -65,7 +76,7 @@ hl_stats_status hl_stats_ztest(double x1, double n1, double x2, double n2,
                                hl_stats_alternative alt, double phi, double *z, double *p)
 {
     double zz = 0.0, pp = 0.0;
-    hl_stats_status s = normal_test(x1, n1, x2, n2, HL_STATS_TEST_Z, 0, alt, phi, &zz, &pp);
+    hl_stats_status s = normal_test(x1, n1, x2, n2, HL_STATS_TEST_Z, 0, alt, phi, 0.0, &zz, &pp);
     *z = s == HL_STATS_OK ? zz : 0.0;
     *p = s == HL_STATS_OK ? pp : 0.0;
     return s;
@@ -83,7 +94,7 @@ static hl_stats_num odds_ratio(double x1, double n1, double x2, double n2)
 hl_stats_status hl_stats_prop_test(double x1, double n1, double x2, double n2,
                                    const hl_stats_prop_opts *opts, hl_stats_test_result *out)
 {
-    hl_stats_prop_opts def = {HL_STATS_TEST_Z, HL_STATS_TWO_SIDED, 0.0, 0};
+    hl_stats_prop_opts def = {HL_STATS_TEST_Z, HL_STATS_TWO_SIDED, 0.0, 0.0, 0};
     if (opts == NULL)
         opts = &def;
     out->method = hl_stats_prop_test_name(opts->test);
@@ -98,7 +109,7 @@ hl_stats_status hl_stats_prop_test(double x1, double n1, double x2, double n2,
     }
     double z = 0.0, p = 0.0;
     hl_stats_status s = normal_test(x1, n1, x2, n2, opts->test, opts->score_no_correction,
-                                    opts->alternative, opts->phi, &z, &p);
+                                    opts->alternative, opts->phi, opts->phi_df, &z, &p);
     if (s == HL_STATS_OK) {
         out->statistic = hl_stats__num(z);
         out->p_value = hl_stats__num(p);

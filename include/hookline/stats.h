@@ -118,6 +118,10 @@ typedef struct hl_stats_prop_opts {
     /* Dispersion factor phi >= 1 multiplying the binomial variances (quasi-binomial); 0 or 1 means
      * plain binomial. Fisher is exact and ignores it (the result's phi says 1). */
     double phi;
+    /* Degrees of freedom behind an estimated phi (hl_stats_dispersion.df). When > 0 and phi > 1
+     * the z statistic is referred to Student t with phi_df df (the quasi-likelihood convention:
+     * an estimated variance carries its own uncertainty); 0 keeps the normal reference. */
+    double phi_df;
     /* Score test only. 0 (default): multiply the variance by N/(N-1) as statsmodels 0.13.5's
      * test_proportions_2indep(method="score") does for compare="diff" (it applies the factor
      * whatever its `correction` argument says, and the reference values come from it).

@@ -116,7 +116,7 @@ static int evaluate(const tcase *c, outputs *o, double *adjusted, size_t *nadj)
         put(o, "high", ok(s, ci.high));
     } else if (strcmp(c->func, "prop") == 0) {
         parse_nums(c->args, " ", a, 4);
-        hl_stats_prop_opts po = {HL_STATS_TEST_Z, alt, 0, 0};
+        hl_stats_prop_opts po = {HL_STATS_TEST_Z, alt, 0, 0, 0};
         if (strcmp(c->option, "score-nc") == 0) {
             po.test = HL_STATS_TEST_SCORE;
             po.score_no_correction = 1;

@@ -51,7 +51,7 @@ static void test_two_proportions(void)
     CHECK_NEAR(p, 0.0875690462, REL10, 0);
 
     hl_stats_test_result r;
-    hl_stats_prop_opts o = {HL_STATS_TEST_WALD, HL_STATS_TWO_SIDED, 0, 0};
+    hl_stats_prop_opts o = {HL_STATS_TEST_WALD, HL_STATS_TWO_SIDED, 0, 0, 0};
     CHECK_INT(hl_stats_prop_test(120, 1e4, 100, 1e4, &o, &r), HL_STATS_OK);
     CHECK_NEAR(r.p_value.value, 0.1751182612, REL10, 0);
     CHECK_STR(r.method, "wald");
