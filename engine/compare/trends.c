@@ -380,7 +380,8 @@ void hl__decide_trends(hl_findings *f)
     }
     /* Auction pressure: the account's own CPM trend (the first trend) rising. */
     if (f->ntr && f->tr[0].subject.level == HL_LEVEL_ADVERTISER && strcmp(f->tr[0].metric, "cpm") == 0 &&
-        f->tr[0].direction == HL_TREND_RISING) {
+        f->tr[0].direction == HL_TREND_RISING &&
+        f->tr[0].change.v >= f->cfg.fatigue_min_cpm_change) {
         f->tr[0].note = "account-wide CPM rising: auction pressure, not any one ad's fatigue";
         hl__note(f, "auction pressure: the account's CPM changed %+.1f%% over the last %d days",
                  100 * f->tr[0].change.v, f->tr[0].days);

@@ -91,25 +91,28 @@ static void date(writer *w, const char *k, int32_t d)
     str(w, k, buf);
 }
 
+/* Every id and name key is always present (null where it does not apply to the level), so a
+ * reader can rely on the shape. */
+static void ids(writer *w, const hl_subject *s)
+{
+    int ad = s->level == HL_LEVEL_AD, ag = s->level <= HL_LEVEL_ADGROUP,
+        camp = s->level <= HL_LEVEL_CAMPAIGN;
+    str(w, "ad_id", ad ? s->ad_id : NULL);
+    str(w, "ad_name", ad ? s->ad_name : NULL);
+    str(w, "adgroup_id", ag ? s->adgroup_id : NULL);
+    str(w, "adgroup_name", ag ? s->adgroup_name : NULL);
+    str(w, "campaign_id", camp ? s->campaign_id : NULL);
+    str(w, "campaign_name", camp ? s->campaign_name : NULL);
+    str(w, "advertiser_id", s->advertiser_id);
+}
+
 static void subject(writer *w, const hl_subject *s)
 {
     key(w, "subject");
     int save = w->first;
     open_obj(w);
     str(w, "level", hl_level_name(s->level));
-    if (s->level == HL_LEVEL_AD) {
-        str(w, "ad_id", s->ad_id);
-        str(w, "ad_name", s->ad_name);
-    }
-    if (s->level <= HL_LEVEL_ADGROUP) {
-        str(w, "adgroup_id", s->adgroup_id);
-        str(w, "adgroup_name", s->adgroup_name);
-    }
-    if (s->level <= HL_LEVEL_CAMPAIGN) {
-        str(w, "campaign_id", s->campaign_id);
-        str(w, "campaign_name", s->campaign_name);
-    }
-    str(w, "advertiser_id", s->advertiser_id);
+    ids(w, s);
     fputc('}', w->f);
     w->first = save;
     w->first = 0;
@@ -248,20 +251,7 @@ static void diagnosis(writer *w, const hl_findings *fd, const hl_diagnosis *d)
     open_obj(w);
     str(w, "code", d->code);
     str(w, "level", hl_level_name(d->subject.level));
-    const hl_subject *s = &d->subject;
-    if (s->level == HL_LEVEL_AD) {
-        str(w, "ad_id", s->ad_id);
-        str(w, "ad_name", s->ad_name);
-    }
-    if (s->level <= HL_LEVEL_ADGROUP) {
-        str(w, "adgroup_id", s->adgroup_id);
-        str(w, "adgroup_name", s->adgroup_name);
-    }
-    if (s->level <= HL_LEVEL_CAMPAIGN) {
-        str(w, "campaign_id", s->campaign_id);
-        str(w, "campaign_name", s->campaign_name);
-    }
-    str(w, "advertiser_id", s->advertiser_id);
+    ids(w, &d->subject);
     key(w, "related_ad_ids");
     fputc('[', w->f);
     for (size_t i = 0; i < d->nrelated; i++) {
