@@ -568,8 +568,11 @@ class T3Contract(unittest.TestCase):
             if d["ad_id"] is not None:
                 self.assertIn(d["ad_id"], W.ads, where)
                 self.assertEqual((d["adgroup_id"], d["campaign_id"]), W.ads[d["ad_id"]], where)
-            if d["code"] in FROM_COMPARISONS:
+            # ad-level diagnoses carry ad_id; ad-group ones (audience winner/loser) the group's ids
+            if d["code"] in FROM_COMPARISONS and d.get("level", "ad") == "ad":
                 self.assertIsNotNone(d["ad_id"], f"{where}: {d['code']} without ad_id")
+            if d.get("level") == "adgroup":
+                self.assertIsNotNone(d["adgroup_id"], f"{where}: {d['code']} without adgroup_id")
             self.assertIsInstance(d["related_ad_ids"], list, where)
             for a in d["related_ad_ids"]:
                 self.assertIn(a, W.ads, where)
