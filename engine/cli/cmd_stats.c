@@ -202,7 +202,7 @@ static int parse_number(const char *cmd, const char *name, const char *s, double
 /* A count: a whole number >= 0 (1e4 is fine, 2.5 and -3 are not). */
 static int parse_count(const char *cmd, const char *name, const char *s, double *out)
 {
-    double v;
+    double v = 0.0;
     if (parse_number(cmd, name, s, &v) != 0)
         return -1;
     if (v < 0.0)
@@ -215,7 +215,7 @@ static int parse_count(const char *cmd, const char *name, const char *s, double 
 
 static int parse_nonneg(const char *cmd, const char *name, const char *s, double *out)
 {
-    double v;
+    double v = 0.0;
     if (parse_number(cmd, name, s, &v) != 0)
         return -1;
     if (v < 0.0)
@@ -226,7 +226,7 @@ static int parse_nonneg(const char *cmd, const char *name, const char *s, double
 
 static int parse_prob(const char *cmd, const char *name, const char *s, double *out)
 {
-    double v;
+    double v = 0.0;
     if (parse_number(cmd, name, s, &v) != 0)
         return -1;
     if (!(v >= 0.0 && v <= 1.0))
@@ -237,7 +237,7 @@ static int parse_prob(const char *cmd, const char *name, const char *s, double *
 
 static int parse_open01(const char *cmd, const char *name, const char *s, double *out)
 {
-    double v;
+    double v = 0.0;
     if (parse_number(cmd, name, s, &v) != 0)
         return -1;
     if (!(v > 0.0 && v < 1.0))
