@@ -168,6 +168,14 @@ def gen_fisher_random():
         alt = ALTS[i % 3]
         orr, pv = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative=SCIPY_ALT[alt])
         case("prop", "fisher", alt, 0.05, [x1, n1, x2, n2], [("statistic", orr), ("p_value", pv)])
+    # A billion impressions (scipy returns NaN by 1e12, so the table stops here).
+    for x1, n1, x2, n2 in ((10000000, 1000000000, 10003000, 1000000000),
+                           (500000000, 1000000000, 500010000, 1000000000)):
+        for alt in ALTS:
+            orr, pv = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]],
+                                         alternative=SCIPY_ALT[alt])
+            case("prop", "fisher", alt, 0.05, [x1, n1, x2, n2], [("statistic", orr),
+                                                                  ("p_value", pv)])
     # Symmetric tables: the mirror term ties with the observed one exactly.
     for x1, x2, n in ((3, 10, 100), (0, 5, 20), (40, 60, 500), (1000, 1100, 100000)):
         orr, pv = stats.fisher_exact([[x1, n - x1], [x2, n - x2]])
@@ -408,7 +416,11 @@ def gen_beta():
              [("p", beta_greater_exact(x1, n1, x2, n2))])
     big = [(120, 10000, 100, 10000), (1396, 3000, 2422, 3461), (20500, 1000000, 20000, 1000000),
            (31234, 5000000, 30100, 5000000), (1503000, 10000000, 1500000, 10000000),
-           (30, 2000000, 45, 2100000), (5000, 100000, 5100, 100000), (999, 1000, 990, 1000)]
+           (30, 2000000, 45, 2100000), (5000, 100000, 5100, 100000), (999, 1000, 990, 1000),
+           (500000000, 1000000000, 500010000, 1000000000),
+           (10000000, 1000000000, 10003000, 1000000000),
+           (3000000000, 100000000000, 3000100000, 100000000000),
+           (123, 1000000000000, 150, 1000000000000)]
     for x1, n1, x2, n2 in big:
         case("beta_greater", "exact", "two-sided", 0.05, [x1, n1, x2, n2],
              [("p", beta_greater_quad(x1, n1, x2, n2))])

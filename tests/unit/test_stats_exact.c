@@ -146,6 +146,17 @@ static void test_large(void)
     CHECK_NEAR(p, 0.6550437466011079, 1e-8, 0); /* scipy */
     CHECK_INT(hl_stats_fisher(3, 1e7, 15, 1e7, HL_STATS_TWO_SIDED, &p), HL_STATS_OK);
     CHECK_NEAR(p, 0.007537816133010907, 1e-8, 0); /* scipy */
+    /* 10^12 impressions per arm, 123 vs 150 clicks: the hypergeometric is Binomial(273, 1/2) to
+     * ~1e-10 (scipy.stats.binomtest; scipy's own fisher_exact returns NaN here). */
+    CHECK_INT(hl_stats_fisher(123, 1e12, 150, 1e12, HL_STATS_TWO_SIDED, &p), HL_STATS_OK);
+    CHECK_NEAR(p, 0.11541788065178853, 1e-8, 0);
+    CHECK_INT(hl_stats_fisher(123, 1e12, 150, 1e12, HL_STATS_SMALLER, &p), HL_STATS_OK);
+    CHECK_NEAR(p, 0.05770894032589426, 1e-8, 0);
+    /* 2^40 per arm, a difference of 0.013 standard errors: the normal approximation is good to
+     * ~1e-7 here, while plain log-Beta arithmetic loses ~n eps = 2e-4. */
+    const double M = 1099511627776.0;
+    CHECK_INT(hl_stats_beta_prob_greater(M / 2, M, M / 2 + 1e4, M, &p), HL_STATS_OK);
+    CHECK_NEAR(p, 0.49461963196023434, 0, 1e-6); /* Phi(-1e4 / M / sqrt(0.5 / M)) */
     hl_stats_interval ci;
     CHECK_INT(hl_stats_prop_ci(2.5e8, 5e8, HL_STATS_CI_CLOPPER_PEARSON, 0.05, &ci), HL_STATS_OK);
     CHECK(ci.low < 0.5 && ci.high > 0.5 && ci.high - ci.low < 1e-4);
