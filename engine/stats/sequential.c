@@ -54,12 +54,15 @@ hl_stats_status hl_stats_seq_test(double estimate, double se, double n_total,
 hl_stats_status hl_stats_seq_prop_lift(double x1, double n1, double x2, double n2, double phi,
                                        const hl_stats_seq_opts *opts, hl_stats_seq_result *out)
 {
-    hl_stats_lift l;
-    hl_stats_status s = hl_stats_prop_lift(x1, n1, x2, n2, 0.05, phi, 0, &l);
-    if (s != HL_STATS_OK) {
-        hl_stats_seq_result zero = {"normal-mixture", 0, 0, 0, 0, 0, 0, 0, 0, 0};
-        *out = zero;
-        return s;
+    /* Options first: a bad alpha is a caller bug whatever the data say. */
+    hl_stats_status s = hl_stats_seq_test(0.0, 1.0, 1.0, opts, out);
+    if (s == HL_STATS_OK) {
+        hl_stats_lift l;
+        s = hl_stats_prop_lift(x1, n1, x2, n2, 0.05, phi, 0, &l);
+        if (s == HL_STATS_OK)
+            return hl_stats_seq_test(l.lift, l.se, n1 + n2, opts, out);
     }
-    return hl_stats_seq_test(l.lift, l.se, n1 + n2, opts, out);
+    hl_stats_seq_result zero = {"normal-mixture", 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    *out = zero;
+    return s;
 }

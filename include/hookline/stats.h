@@ -14,8 +14,13 @@
  * - Every result names the method that produced it (static strings, never freed).
  * - Counts are doubles so that effective (dispersion-deflated) counts work; exact methods (Fisher,
  *   exact-conditional rate test, beta-binomial, Clopper-Pearson) require whole numbers <= 2^53.
- * - No function keeps state between calls; nothing here allocates memory that the caller must
- *   free (hl_stats_adjust allocates scratch internally and frees it).
+ * - No function keeps state between calls, and nothing here returns memory for the caller to
+ *   free: results go into caller-owned structs and arrays (hl_stats_adjust and
+ *   hl_stats_dispersion_quasibinomial allocate scratch internally, free it, and report
+ *   HL_STATS_NO_MEMORY if they cannot).
+ * - Exact methods (Fisher, exact rate test, beta-binomial, Clopper-Pearson, Garwood) cost time in
+ *   proportion to the spread of their distribution (~sqrt of the counts): microseconds at ad-sized
+ *   counts, milliseconds at 10^9, seconds only near 2^52.
  * - GSL's error handler must be off (gsl_set_error_handler_off(), once, at start-up: main() and
  *   the tests do it); every GSL status is checked and mapped to HL_STATS_NUMERICAL.
  */
@@ -309,8 +314,8 @@ hl_stats_status hl_stats_seq_prop_lift(double x1, double n1, double x2, double n
  * overflow for counts in the millions). Counts must be whole numbers. */
 hl_stats_status hl_stats_beta_prob_greater(double x1, double n1, double x2, double n2, double *p);
 
-/* The same with general Beta(a1, b1) vs Beta(a2, b2) posteriors; a1 and b2 ... at least one of
- * them, must be a positive whole number (the sum runs over it); all must be > 0. */
+/* The same for general Beta(a1, b1) vs Beta(a2, b2) posteriors (e.g. with an informative prior).
+ * All four must be > 0, and a1 or b2 must be a whole number >= 1: the exact sum runs over it. */
 hl_stats_status hl_stats_beta_prob_greater_ab(double a1, double b1, double a2, double b2,
                                               double *p);
 

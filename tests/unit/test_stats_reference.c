@@ -272,6 +272,9 @@ static void test_degenerate(void)
     /* 0/100 vs 5/100: the delta-method SE of a -100 % lift is 0. */
     CHECK_INT(hl_stats_seq_prop_lift(0, 100, 5, 100, 0, NULL, &s), HL_STATS_ZERO_VARIANCE);
     CHECK_INT(hl_stats_seq_test(0.1, 0.0, 100, NULL, &s), HL_STATS_ZERO_VARIANCE);
+    hl_stats_seq_opts bad_alpha = {1.5, 5000, 0};
+    CHECK_INT(hl_stats_seq_prop_lift(0, 100, 0, 100, 0, &bad_alpha, &s), HL_STATS_BAD_INPUT);
+    CHECK_INT(hl_stats_seq_prop_lift(10, 100, 12, 100, 0, &bad_alpha, &s), HL_STATS_BAD_INPUT);
 
     hl_stats_bayes b;
     CHECK_INT(hl_stats_bayes_prop(3, 10, 0, 10, NULL, 0.05, 0, &b), HL_STATS_ZERO_CONTROL);
