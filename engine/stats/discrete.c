@@ -366,7 +366,10 @@ static void tails_far(const hl_stats__disc *d, int64_t x, double lx, hl_stats__t
                 break;
             }
             a = b;
-            step *= 2;
+            if (step > (d->hi - m) / 2)
+                step = d->hi - m; /* next probe is the end; never overflow the doubling */
+            else
+                step *= 2;
         }
         if (found) {
             while (b - a > 1) {
