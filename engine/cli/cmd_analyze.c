@@ -13,6 +13,7 @@
 #include "hookline/config.h"
 #include "hookline/ingest.h"
 #include "hookline/output.h"
+#include "hookline/rules.h"
 #include "hookline/table.h"
 
 static const hl_cli_opt opts[] = {
@@ -24,13 +25,14 @@ static const hl_cli_opt opts[] = {
     {"alpha", 0, HL_ARG_VALUE, "A", "significance level (default 0.05)"},
     {"backend-conversions", 0, HL_ARG_VALUE, "FILE",
      "the shop's conversions by date (CSV: date, conversions[, revenue][, campaign_id])"},
+    {"rules", 'r', HL_ARG_VALUE, "DIR", "rule pack (default: the bundled scripts/rules)"},
     {"strict", 0, HL_ARG_FLAG, NULL, "funnel inconsistencies in the input are errors"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
 static const char usage[] =
     "--input FILE... --out DIR [--as-of D] [--config FILE] [--mode sequential|fixed|bayes]\n"
-    "       [--alpha A] [--backend-conversions FILE] [--strict]\n"
+    "       [--alpha A] [--backend-conversions FILE] [--rules DIR] [--strict]\n"
     "\n"
     "Compares every ad with the pooled rest of its ad group, and every ad group with the rest\n"
     "of its campaign, on play rate, hook rate, 6 s view rate, hold rate, CTR, CVR, CPA, ROAS and\n"
@@ -38,7 +40,9 @@ static const char usage[] =
     "trends; checks delivery and tracking; and writes DIR/findings.json with the diagnoses\n"
     "(winner, loser, weak_hook, weak_hold, weak_cta, landing_page_mismatch, fatigue,\n"
     "no_delivery, audience_too_narrow, tracking_discrepancy, insufficient_data,\n"
-    "kitbash_candidate). Settings: `hookline config defaults`.";
+    "kitbash_candidate). Lua rules then turn the diagnoses into creative briefs:\n"
+    "DIR/briefs.json and DIR/briefs.md. Settings: `hookline config defaults`.\n"
+    "Exit 1 when a rule failed (the run completes; see rule_errors in briefs.json).";
 
 typedef struct keep_ctx {
     hl_table *t;
@@ -54,6 +58,20 @@ static hl_status keep(void *ud, const hl_row *row, hl_error *err)
         return HL_OK;
     return hl_table_add(k->t, row, err);
 }
+
+static void log_line(void *ud, const char *line)
+{
+    (void)ud;
+    hl_cli_infof("%s", line);
+}
+
+/* The three outputs are written to temporary files first and renamed only when all are
+ * complete, so a failure leaves the previous DIR untouched. */
+typedef struct outfile {
+    const char *name;
+    char *path;
+    hl_atomic_file *af;
+} outfile;
 
 static int make_dir(const char *dir)
 {
@@ -75,8 +93,10 @@ int hl_cli_analyze(int argc, char **argv)
     hl_table *table = NULL;
     hl_backend *backend = NULL;
     hl_findings *fd = NULL;
-    hl_atomic_file *af = NULL;
-    char *path = NULL;
+    hl_rules *rules = NULL;
+    hl_briefs *briefs = NULL;
+    outfile outs[3] = {{"findings.json", NULL, NULL}, {"briefs.json", NULL, NULL},
+                       {"briefs.md", NULL, NULL}};
     hl_error err;
     memset(&err, 0, sizeof err);
     rc = HL_EINPUT;
@@ -164,47 +184,87 @@ int hl_cli_analyze(int argc, char **argv)
         goto out;
     }
 
+    /* Rules: the pack turns diagnoses into briefs. */
+    const char *rdir = hl_cli_get(&a, "rules");
+    if (!rdir)
+        rdir = cfg.rules_dir[0] ? cfg.rules_dir : hl_rules_default_dir();
+    hl_rules_limits lim = {(size_t)(cfg.rules_memory_mb * 1024 * 1024),
+                           (long)cfg.rules_instructions};
+    if (hl_rules_load(rdir, &lim, &rules, &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    hl_rules_set_log(rules, log_line, NULL);
+    if (hl_rules_run(rules, fd, &briefs, &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+
     if (make_dir(outdir) < 0) {
         hl_cli_errorf("analyze: cannot create output directory '%s': %s", outdir,
                       strerror(errno ? errno : ENOTDIR));
         rc = HL_EEXTERNAL;
         goto out;
     }
-    size_t plen = strlen(outdir) + 32;
-    path = malloc(plen);
-    if (!path) {
-        rc = HL_EINTERNAL;
-        goto out;
+    for (int i = 0; i < 3; i++) {
+        size_t plen = strlen(outdir) + strlen(outs[i].name) + 2;
+        outs[i].path = malloc(plen);
+        if (!outs[i].path) {
+            rc = HL_EINTERNAL;
+            goto out;
+        }
+        snprintf(outs[i].path, plen, "%s/%s", outdir, outs[i].name);
+        outs[i].af = hl_atomic_open(outs[i].path, &err);
+        if (!outs[i].af) {
+            rc = hl_cli_report(&err);
+            goto out;
+        }
     }
-    snprintf(path, plen, "%s/findings.json", outdir);
-    af = hl_atomic_open(path, &err);
-    if (!af) {
-        rc = hl_cli_report(&err);
-        goto out;
-    }
-    if (hl_output_findings_json(hl_atomic_stream(af), fd) < 0) {
-        hl_atomic_abort(af);
-        af = NULL;
-        hl_cli_errorf("analyze: write error on %s", path);
+    if (hl_output_findings_json(hl_atomic_stream(outs[0].af), fd) < 0 ||
+        hl_output_briefs_json(hl_atomic_stream(outs[1].af), briefs, rdir) < 0 ||
+        hl_output_briefs_md(hl_atomic_stream(outs[2].af), briefs) < 0) {
+        hl_cli_errorf("analyze: write error in %s", outdir);
         rc = HL_EEXTERNAL;
         goto out;
     }
-    hl_status st = hl_atomic_commit(af, &err);
-    af = NULL;
-    if (st != HL_OK) {
-        rc = hl_cli_report(&err);
-        goto out;
+    for (int i = 0; i < 3; i++) {
+        hl_status st = hl_atomic_commit(outs[i].af, &err);
+        outs[i].af = NULL;
+        if (st != HL_OK) {
+            rc = hl_cli_report(&err);
+            goto out;
+        }
+    }
+    size_t nerr;
+    const hl_rule_error *errs = hl_briefs_errors(briefs, &nerr);
+    for (size_t i = 0; i < nerr; i++) {
+        fprintf(stderr, "%s\n", errs[i].message);
+        if (errs[i].repeats)
+            fprintf(stderr, "  (%zu more failures of this rule not shown)\n", errs[i].repeats);
     }
     if (hl_cli_verbosity >= 1) {
-        size_t nd, nc;
+        size_t nd, nc, nbr;
         hl_findings_diagnoses(fd, &nd);
         hl_findings_comparisons(fd, &nc);
-        fprintf(stderr, "hookline: %zu comparisons, %zu diagnoses -> %s\n", nc, nd, path);
+        hl_briefs_list(briefs, &nbr);
+        fprintf(stderr, "hookline: %zu comparisons, %zu diagnoses, %zu briefs -> %s/\n", nc, nd,
+                nbr, outdir);
+    }
+    if (hl_briefs_error_count(briefs)) {
+        hl_cli_errorf("analyze: %zu rule failure%s (the run completed; see rule_errors in "
+                      "briefs.json)",
+                      hl_briefs_error_count(briefs), hl_briefs_error_count(briefs) == 1 ? "" : "s");
+        rc = HL_ATTENTION;
+        goto out;
     }
     rc = 0;
 out:
-    hl_atomic_abort(af);
-    free(path);
+    for (int i = 0; i < 3; i++) {
+        hl_atomic_abort(outs[i].af);
+        free(outs[i].path);
+    }
+    hl_briefs_free(briefs);
+    hl_rules_free(rules);
     hl_findings_free(fd);
     hl_backend_free(backend);
     hl_table_free(table);

@@ -189,6 +189,8 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
     hl__decide(f);
     hl__decide_trends(f);
     hl__diagnose(f);
+    if (!f->oom && hl__index_ads(f) < 0)
+        f->oom = 1;
     if (f->oom) {
         hl_findings_free(f);
         return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
@@ -197,10 +199,90 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
     return HL_OK;
 }
 
+/* Builds the per-ad views: totals from the ad units (when the findings were computed here) and
+ * the indices of each ad's comparisons, trends and diagnoses. */
+static int push_index(size_t **arr, size_t *n, size_t v)
+{
+    size_t *na = realloc(*arr, (*n + 1) * sizeof *na);
+    if (!na)
+        return -1;
+    na[(*n)++] = v;
+    *arr = na;
+    return 0;
+}
+
+int hl__index_ads(hl_findings *f)
+{
+    if (!f->adv) {
+        f->adv = calloc(f->ads.n ? f->ads.n : 1, sizeof *f->adv);
+        if (!f->adv)
+            return -1;
+        for (size_t i = 0; i < f->ads.n; i++) {
+            const hl_unit *u = &f->ads.u[i];
+            hl_ad_view *a = &f->adv[i];
+            a->subject = u->subj;
+            a->currency = u->currency;
+            memcpy(a->v, u->tot, sizeof a->v);
+            a->present = u->present;
+            a->days = u->delivering_days;
+            a->group = u->family;
+        }
+        f->nadv = f->ads.n;
+    }
+    hl_u64map byid;
+    hl_u64map_init(&byid);
+    int rc = -1;
+    for (size_t i = 0; i < f->nadv; i++) {
+        int found;
+        uint32_t *slot = hl_u64map_upsert(&byid, (uint64_t)(uintptr_t)f->adv[i].subject.ad_id, &found);
+        if (!slot)
+            goto done;
+        *slot = (uint32_t)i;
+    }
+    for (size_t i = 0; i < f->ncmp; i++) {
+        if (f->cmp[i].subject.level != HL_LEVEL_AD)
+            continue;
+        uint32_t a = hl_u64map_get(&byid, (uint64_t)(uintptr_t)f->cmp[i].subject.ad_id);
+        if (a != HL_NONE && push_index(&f->adv[a].cmp, &f->adv[a].ncmp, i) < 0)
+            goto done;
+    }
+    for (size_t i = 0; i < f->ntr; i++) {
+        if (f->tr[i].subject.level != HL_LEVEL_AD)
+            continue;
+        uint32_t a = hl_u64map_get(&byid, (uint64_t)(uintptr_t)f->tr[i].subject.ad_id);
+        if (a != HL_NONE && push_index(&f->adv[a].tr, &f->adv[a].ntr, i) < 0)
+            goto done;
+    }
+    for (size_t i = 0; i < f->ndx; i++) {
+        if (f->dx[i].subject.level != HL_LEVEL_AD)
+            continue;
+        uint32_t a = hl_u64map_get(&byid, (uint64_t)(uintptr_t)f->dx[i].subject.ad_id);
+        if (a != HL_NONE && push_index(&f->adv[a].dx, &f->adv[a].ndx, i) < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    hl_u64map_destroy(&byid);
+    return rc;
+}
+
+const hl_ad_view *hl_findings_ads(const hl_findings *f, size_t *n)
+{
+    *n = f->nadv;
+    return f->adv;
+}
+
 void hl_findings_free(hl_findings *f)
 {
     if (!f)
         return;
+    for (size_t i = 0; i < f->nadv; i++) {
+        free(f->adv[i].cmp);
+        free(f->adv[i].tr);
+        free(f->adv[i].dx);
+    }
+    free(f->adv);
+    hl_strpool_free(f->owned);
     hl__free_units(&f->ads);
     hl__free_units(&f->groups);
     free(f->acct_day);

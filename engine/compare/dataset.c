@@ -130,6 +130,7 @@ hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err)
             u->subj.campaign_id = r->text[HL_F_CAMPAIGN_ID];
             u->subj.campaign_name = r->text[HL_F_CAMPAIGN_NAME];
             u->subj.advertiser_id = r->text[HL_F_ADVERTISER_ID];
+            u->currency = r->text[HL_F_CURRENCY];
             if (alloc_series(W, &u->day, &u->dmask) < 0)
                 goto oom;
         }

@@ -6,12 +6,14 @@
 #ifndef HL_COMPARE_INTERNAL_H
 #define HL_COMPARE_INTERNAL_H
 
+#include "common/hash.h"
 #include "hookline/compare.h"
 #include "hookline/stats.h"
 
 /* An entity compared with its peers: totals over the window and one cell per day. */
 typedef struct hl_unit {
     hl_subject subj;
+    const char *currency;
     double tot[HL_NCOUNTERS];
     uint32_t present;          /* counters present on at least one day */
     double *day;               /* W * HL_NCOUNTERS values, 0 where missing */
@@ -54,10 +56,16 @@ struct hl_findings {
     size_t ndx, capdx;
     char **notes;
     size_t nnotes, capnotes;
+    hl_ad_view *adv;
+    size_t nadv;
+    hl_strpool *owned;         /* strings of findings loaded from JSON */
     hl_prev_p_fn prev_p;
     void *prev_ud;
     int oom;
 };
+
+/* compare.c: fills adv from the units (or the loaded ads) and the finding arrays. */
+int hl__index_ads(hl_findings *f);
 
 /* dataset.c */
 hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err);
@@ -83,16 +91,6 @@ hl_diagnosis *hl__new_diagnosis(hl_findings *f);
 void hl__note(hl_findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* small helpers */
-static inline hl_val hl_v(double v)
-{
-    hl_val r = {v, 1, NULL};
-    return r;
-}
-static inline hl_val hl_undef(const char *why)
-{
-    hl_val r = {0, 0, why};
-    return r;
-}
 static inline double hl_cell(const hl_unit *u, int d, hl_counter c)
 {
     return u->day[(size_t)d * HL_NCOUNTERS + c];

@@ -16,7 +16,7 @@
 #include "hookline/stats.h"
 #include "rules/sandbox.h"
 
-typedef enum ktype { K_NUM, K_INT, K_BOOL, K_MODE, K_ADJUST } ktype;
+typedef enum ktype { K_NUM, K_INT, K_BOOL, K_MODE, K_ADJUST, K_STR } ktype;
 
 typedef struct key {
     const char *path;
@@ -84,6 +84,11 @@ static const key keys[] = {
      "ad group spend change, last 3 days vs the 7 before, at most"},
     {"diagnose.tracking_discrepancy.tolerance", K_NUM, F(tracking_tolerance), 0.20, 0, 10,
      "platform vs backend conversions gap that is normal"},
+    {"rules.dir", K_STR, F(rules_dir), 0, 0, 1023,
+     "the rule pack directory (\"\" = the bundled scripts/rules)"},
+    {"rules.instructions", K_NUM, F(rules_instructions), 10000000, 1000, 1e11,
+     "VM instructions per rule call"},
+    {"rules.memory_mb", K_NUM, F(rules_memory_mb), 64, 1, 65536, "memory of the rule state (MiB)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -119,7 +124,15 @@ static void store(hl_config *cfg, const key *k, double v)
     case K_MODE:
         *(hl_mode *)(void *)(base + k->off) = (hl_mode)(int)v;
         break;
+    case K_STR:
+        break; /* strings are stored by store_str */
     }
+}
+
+static void store_str(hl_config *cfg, const key *k, const char *s)
+{
+    char *dst = (char *)cfg + k->off;
+    snprintf(dst, (size_t)k->max + 1, "%s", s);
 }
 
 static double fetch(const hl_config *cfg, const key *k)
@@ -130,6 +143,8 @@ static double fetch(const hl_config *cfg, const key *k)
         return *(const double *)(const void *)(base + k->off);
     case K_MODE:
         return (double)*(const hl_mode *)(const void *)(base + k->off);
+    case K_STR:
+        return 0;
     default:
         return (double)*(const int *)(const void *)(base + k->off);
     }
@@ -139,7 +154,10 @@ void hl_config_defaults(hl_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NKEYS; i++)
-        store(cfg, &keys[i], keys[i].def);
+        if (keys[i].type == K_STR)
+            store_str(cfg, &keys[i], "");
+        else
+            store(cfg, &keys[i], keys[i].def);
 }
 
 /* Levenshtein distance on short key paths. */
@@ -290,6 +308,18 @@ static hl_status walk(lua_State *L, hl_config *tmp, const char *file, const char
             v = m;
             break;
         }
+        case K_STR: {
+            size_t sl;
+            const char *sv = t == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
+            if (!sv || sl > (size_t)k->max || memchr(sv, '\0', sl)) {
+                lua_pop(L, 2);
+                return bad(err, file, "'%s' must be a string of at most %d bytes", path,
+                           (int)k->max);
+            }
+            store_str(tmp, k, sv);
+            lua_pop(L, 1);
+            continue;
+        }
         case K_ADJUST: {
             hl_stats_adjust_method m;
             if (t != LUA_TSTRING || hl_stats_adjust_method_parse(lua_tostring(L, -1), &m) != 0) {
@@ -377,6 +407,12 @@ void hl_config_print(FILE *f, const hl_config *cfg)
         case K_ADJUST:
             fprintf(f, "\"%s\"", hl_stats_adjust_method_name((hl_stats_adjust_method)(int)v));
             break;
+        case K_STR: {
+            /* as a Lua long string, which needs no escapes */
+            const char *sv = (const char *)cfg + k->off;
+            fprintf(f, "[==[%s]==]", sv);
+            break;
+        }
         }
         fprintf(f, ",  -- %s\n", k->help);
     }

@@ -8,6 +8,7 @@
 
 #include "common/jsonw.h"
 #include "hookline/ingest.h"
+#include "hookline/metrics.h"
 #include "hookline/output.h"
 #include "hookline/stats.h"
 
@@ -267,6 +268,37 @@ static void diagnosis(writer *w, const hl_findings *fd, const hl_diagnosis *d)
     fputc('}', w->f);
 }
 
+/* The ads of the window with their totals and metrics: what rules and reports read. */
+static void ad(writer *w, const hl_ad_view *a)
+{
+    open_obj(w);
+    ids(w, &a->subject);
+    str(w, "currency", a->currency);
+    num(w, "days", a->days);
+    key(w, "counters");
+    fputc('{', w->f);
+    for (int c = 0; c < HL_NCOUNTERS; c++) {
+        fprintf(w->f, "%s\"%s\": ", c ? ", " : "", hl_counter_name((hl_counter)c));
+        if (a->present & (1u << c))
+            hl_json_number(w->f, a->v[c]);
+        else
+            fputs("null", w->f);
+    }
+    fputc('}', w->f);
+    key(w, "metrics");
+    fputc('{', w->f);
+    for (int m = 0; m < HL_NMETRICS; m++) {
+        double v;
+        fprintf(w->f, "%s\"%s\": ", m ? ", " : "", hl_metric_info((hl_metric)m)->name);
+        if (hl_metric_compute((hl_metric)m, a->v, a->present, &v))
+            hl_json_number(w->f, v);
+        else
+            fputs("null", w->f);
+    }
+    fputc('}', w->f);
+    fputc('}', w->f);
+}
+
 int hl_output_findings_json(FILE *f, const hl_findings *fd)
 {
     writer w;
@@ -300,6 +332,13 @@ int hl_output_findings_json(FILE *f, const hl_findings *fd)
     fputc(']', f);
 
     size_t n;
+    const hl_ad_view *ads = hl_findings_ads(fd, &n);
+    fputs(",\n \"ads\": [", f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n  " : "\n  ", f);
+        ad(&w, &ads[i]);
+    }
+    fputs(n ? "\n ]" : "]", f);
     const hl_comparison *cmp = hl_findings_comparisons(fd, &n);
     fputs(",\n \"comparisons\": [", f);
     for (size_t i = 0; i < n; i++) {

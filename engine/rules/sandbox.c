@@ -21,6 +21,7 @@ struct hl_sandbox {
     size_t used, limit;
     long budget, remaining;
     int overrun;     /* 1 budget, 2 memory: sticky until the next call */
+    int seed_ref;    /* math.randomseed, kept out of the scripts' reach */
 };
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -43,24 +44,90 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return np;
 }
 
-/* The count hook fires every 1000 instructions. Once the budget is gone it raises an error;
- * if the script catches it with pcall and goes on, the hook fires again 1000 instructions
- * later and raises again, so the script cannot outlive its budget by more than that. */
+/* The count hook fires every 1000 instructions. Once the budget is gone it raises an error and
+ * re-arms itself to fire on every instruction: a script that catches the error with pcall and
+ * goes on is stopped again at its very next instruction, so each enclosing pcall level unwinds
+ * in turn (Redis's SCRIPT KILL lesson). */
 static void sb_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     hl_sandbox *sb;
     lua_getallocf(L, (void **)&sb);
-    sb->remaining -= 1000;
-    if (sb->remaining <= 0) {
+    if (sb->overrun != 1) {
+        sb->remaining -= 1000;
+        if (sb->remaining > 0)
+            return;
         sb->overrun = 1;
-        luaL_error(L, "instruction budget exceeded");
+        lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
     }
+    luaL_error(L, "instruction budget exceeded");
 }
 
+/* Everything in base that reaches outside the script's own values, changes other code's view
+ * of the world, or compiles code at run time. */
 static const char *const removed_globals[] = {
-    "dofile", "loadfile", "load", "require", "collectgarbage", "print", "module", "loadstring",
-    NULL};
+    "dofile",  "loadfile",     "load",         "require", "collectgarbage", "print",
+    "module",  "loadstring",   "rawset",       "rawget",  "rawequal",       "rawlen",
+    "setmetatable", "getmetatable", "_G", "warn", NULL};
+
+/* Lua patterns backtrack: `string.find(("a"):rep(1e5), ".-.-.-.-b")` runs for hours inside one
+ * C call, where the instruction hook never fires. Each variable-length item (* + - ?) can
+ * multiply the work by the subject's length, so the product is bounded instead. */
+static int pattern_guard(lua_State *L, int plain_arg)
+{
+    size_t sl, pl;
+    luaL_checklstring(L, 1, &sl);
+    const char *p = luaL_checklstring(L, 2, &pl);
+    if (plain_arg && lua_toboolean(L, plain_arg))
+        return 0;
+    int k = 0;
+    for (size_t i = 0; i < pl; i++) {
+        if (p[i] == '%') {
+            i++;
+            continue;
+        }
+        if (p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?')
+            k++;
+    }
+    double work = 1;
+    for (int i = 0; i < k && work < 1e9; i++)
+        work *= (double)(sl + 1);
+    if (k > 1 && work > 1e8)
+        return luaL_error(L, "pattern too complex for a subject of %d bytes (%d variable items)",
+                          (int)sl, k);
+    return 0;
+}
+
+static int guarded(lua_State *L, int plain_arg)
+{
+    pattern_guard(L, plain_arg);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int guarded_find(lua_State *L)
+{
+    return guarded(L, 4);
+}
+
+static int guarded_other(lua_State *L)
+{
+    return guarded(L, 0);
+}
+
+static void guard_patterns(lua_State *L)
+{
+    static const char *const fns[] = {"find", "match", "gmatch", "gsub"};
+    lua_getglobal(L, LUA_STRLIBNAME);
+    for (int i = 0; i < 4; i++) {
+        lua_getfield(L, -1, fns[i]);
+        lua_pushcclosure(L, i == 0 ? guarded_find : guarded_other, 1);
+        lua_setfield(L, -2, fns[i]);
+    }
+    lua_pop(L, 1);
+}
 
 hl_sandbox *hl_sandbox_new(const hl_sandbox_limits *limits)
 {
@@ -96,18 +163,30 @@ hl_sandbox *hl_sandbox_new(const hl_sandbox_limits *limits)
     lua_pop(L, 1);
     lua_getglobal(L, LUA_MATHLIBNAME);
     lua_getfield(L, -1, "randomseed");
+    lua_pushvalue(L, -1);
+    sb->seed_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushinteger(L, 42);
     lua_call(L, 1, 0);
     lua_pushnil(L);
     lua_setfield(L, -2, "randomseed");
     lua_pop(L, 1);
+    guard_patterns(L);
     return sb;
+}
+
+void hl_sandbox_seed(hl_sandbox *sb, unsigned long long seed)
+{
+    lua_rawgeti(sb->L, LUA_REGISTRYINDEX, sb->seed_ref);
+    lua_pushinteger(sb->L, (lua_Integer)(seed & 0x7fffffffffffffffULL));
+    lua_call(sb->L, 1, 0);
 }
 
 void hl_sandbox_free(hl_sandbox *sb)
 {
     if (!sb)
         return;
+    /* A full collection first runs pending finalizers while the state is still whole. */
+    lua_gc(sb->L, LUA_GCCOLLECT, 0);
     lua_close(sb->L);
     free(sb);
 }
@@ -117,19 +196,38 @@ lua_State *hl_sandbox_state(hl_sandbox *sb)
     return sb->L;
 }
 
+/* Message handler: the error with a traceback, for file:line reports. Non-string errors (a
+ * table thrown by error{}) become a type name, never an arbitrary object. */
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg)
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
 int hl_sandbox_pcall(hl_sandbox *sb, int nargs, int nresults)
 {
     sb->remaining = sb->budget;
     sb->overrun = 0;
+    int base = lua_gettop(sb->L) - nargs;
+    lua_pushcfunction(sb->L, traceback);
+    lua_insert(sb->L, base);
     lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, 1000);
-    int rc = lua_pcall(sb->L, nargs, nresults, 0);
+    int rc = lua_pcall(sb->L, nargs, nresults, base);
     lua_sethook(sb->L, NULL, 0, 0);
+    lua_remove(sb->L, base);
     if (rc != LUA_OK && sb->overrun) {
-        /* Whatever the script did with the error, report the overrun itself. */
+        /* Whatever the script did with the error, report the overrun itself (keeping the
+         * traceback's location lines). */
         const char *msg = sb->overrun == 1 ? "instruction budget exceeded" : "memory limit exceeded";
-        lua_pop(sb->L, 1);
-        lua_pushstring(sb->L, msg);
+        const char *tb = lua_tostring(sb->L, -1);
+        const char *nl = tb ? strchr(tb, '\n') : NULL;
+        lua_pushfstring(sb->L, "%s%s", msg, nl ? nl : "");
+        lua_remove(sb->L, -2);
     }
+    sb->overrun = 0;
     return rc;
 }
 
@@ -180,7 +278,12 @@ static char *read_small_file(const char *path, size_t *len, hl_error *err)
 static void lua_error_to(hl_error *err, const char *path, const char *msg)
 {
     unsigned long line = 0;
-    const char *m = msg ? msg : "error";
+    char first[900];
+    snprintf(first, sizeof first, "%s", msg ? msg : "error");
+    char *nl = strchr(first, '\n');
+    if (nl)
+        *nl = '\0';
+    const char *m = first;
     size_t pl = strlen(path);
     if (strncmp(m, path, pl) == 0 && m[pl] == ':') {
         char *end;

@@ -32,8 +32,12 @@ lua_State *hl_sandbox_state(hl_sandbox *sb);
  * message (HL_EINPUT) and leaves the stack as it was. */
 hl_status hl_sandbox_run_file(hl_sandbox *sb, const char *path, hl_error *err);
 
-/* Protected call with the budget re-armed: like lua_pcall, but a budget or memory overrun is
- * reported as such even if the script tries to catch it. */
+/* Protected call with the budget re-armed: like lua_pcall, but with a traceback on error, and a
+ * budget or memory overrun reported as such even if the script tries to catch it. On error the
+ * message (first line "chunk:line: message", then the traceback) is on the stack. */
 int hl_sandbox_pcall(hl_sandbox *sb, int nargs, int nresults);
+
+/* Re-seeds math.random, so that a rule's random choices depend only on what it is called for. */
+void hl_sandbox_seed(hl_sandbox *sb, unsigned long long seed);
 
 #endif

@@ -31,6 +31,18 @@ typedef struct hl_val {
     const char *why; /* static string, NULL when ok */
 } hl_val;
 
+static inline hl_val hl_v(double v)
+{
+    hl_val r = {v, 1, NULL};
+    return r;
+}
+
+static inline hl_val hl_undef(const char *why)
+{
+    hl_val r = {0, 0, why};
+    return r;
+}
+
 typedef enum hl_decision {
     HL_DEC_BETTER,
     HL_DEC_WORSE,
@@ -107,6 +119,19 @@ typedef struct hl_diagnosis {
     char *summary;           /* one readable sentence with the numbers */
 } hl_diagnosis;
 
+/* An ad of the run as later stages see it: window totals and where its findings are. */
+typedef struct hl_ad_view {
+    hl_subject subject;
+    const char *currency;
+    double v[HL_NCOUNTERS];  /* window sums */
+    uint32_t present;        /* bit c: counter c reported */
+    int days;                /* delivering days in the window */
+    size_t group;            /* ads with equal group are peers (one ad group) */
+    size_t *cmp, ncmp;       /* indices of its comparisons, trends and diagnoses */
+    size_t *tr, ntr;
+    size_t *dx, ndx;
+} hl_ad_view;
+
 typedef struct hl_findings hl_findings;
 
 /* Runs every comparison, trend and check on the table's data up to as_of, decides, adjusts
@@ -128,6 +153,15 @@ const hl_diagnosis *hl_findings_diagnoses(const hl_findings *f, size_t *n);
 /* Notes about the run as a whole (e.g. "auction pressure: account CPM +12 % over 14 days").
  * Borrowed strings. */
 const char *const *hl_findings_notes(const hl_findings *f, size_t *n);
+/* Every ad of the window, in the order of the data. */
+const hl_ad_view *hl_findings_ads(const hl_findings *f, size_t *n);
+
+/* Reads a findings.json document back (as hl_output_findings_json writes it, or any subset with
+ * the keys the rules need: ads, comparisons, trends, diagnoses), e.g. for rule tests. All
+ * strings are owned by the result. HL_EINPUT with the path and what is wrong. *out is owned by
+ * the caller (hl_findings_free). */
+hl_status hl_findings_from_json(const char *text, size_t len, const char *path,
+                                hl_findings **out, hl_error *err);
 
 /* A stable key for a comparison ("ad:<id>:hook_rate"), for storing sequential state. Writes
  * into buf and returns it. */

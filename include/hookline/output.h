@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "hookline/brief.h"
 #include "hookline/compare.h"
 #include "hookline/hookline.h"
 
@@ -32,6 +33,11 @@ void hl_atomic_abort(hl_atomic_file *f);
 /* findings.json (schema "hookline.findings/1", the contract of the compare issue), streamed
  * to f as it is produced. Returns 0, or -1 on a write error. */
 int hl_output_findings_json(FILE *f, const hl_findings *fd);
+
+/* briefs.json (schema "hookline.briefs/1") and briefs.md. rules_dir is recorded (may be NULL).
+ * Return 0, or -1 on a write error. */
+int hl_output_briefs_json(FILE *f, const hl_briefs *b, const char *rules_dir);
+int hl_output_briefs_md(FILE *f, const hl_briefs *b);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,76 @@
+/*
+ * internal.h — the rules engine's state, shared by host.c (loading, registration, the frozen
+ * environment), views.c (read-only userdata views of findings), hllib.c (the `hl` library) and
+ * run.c (calling rules and reading what they return). Private to engine/rules.
+ */
+#ifndef HL_RULES_INTERNAL_H
+#define HL_RULES_INTERNAL_H
+
+#include <lua.h>
+
+#include "common/hash.h"
+#include "hookline/rules.h"
+#include "rules/sandbox.h"
+
+typedef struct hl_rule {
+    hl_rule_info info;
+    char **codes;
+    int run_ref;   /* registry references: never globals (CVE-2022-24735) */
+    int when_ref;  /* LUA_NOREF when absent */
+} hl_rule;
+
+typedef struct hl_problem {
+    hl_rule_problem p;
+} hl_problem;
+
+/* What the current call is about: views read it to answer ctx.* lookups. */
+typedef struct hl_call {
+    const hl_findings *f;
+    hl_briefs *briefs;
+    size_t ad;          /* index into the findings' ads, or SIZE_MAX */
+    size_t diag;        /* index into the briefs' diagnoses, or SIZE_MAX */
+    const hl_rule *rule;
+    unsigned long gen;  /* views made during another call are stale */
+    /* per-run indexes built by run.c */
+    size_t **ad_diags;  /* per ad: indices of its (not suppressed) brief diagnoses */
+    size_t *ad_ndiags;
+    size_t **group_ads; /* per ad group: its ads */
+    size_t *group_nads;
+    size_t ngroups;
+} hl_call;
+
+struct hl_rules {
+    hl_sandbox *sb;
+    lua_State *L;
+    char *dir;
+    hl_rule *rules;
+    size_t n, cap;
+    hl_problem *problems;
+    size_t np, capp;
+    hl_strpool *strings;     /* file names, codes, messages */
+    const char *loading_file; /* set while a file's top level runs */
+    int env_mt_ref;           /* metatable of per-file environments */
+    hl_call call;             /* current call (views read it) */
+    hl_strpool *ad_ids;       /* ctx.ads lookup: index = ad index */
+    void (*log)(void *ud, const char *line);
+    void *log_ud;
+};
+
+/* host.c */
+const char *hl__rules_str(hl_rules *r, const char *s);
+void hl__rules_problem(hl_rules *r, const char *file, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+hl_rules *hl__rules_from_state(lua_State *L);
+
+/* views.c: pushes views for the current call */
+void hl__views_register(lua_State *L);
+void hl__push_ctx(lua_State *L, hl_rules *r);
+void hl__push_ad(lua_State *L, size_t ad);
+
+/* hllib.c: builds the `hl` table (left on the stack) */
+void hl__push_hllib(lua_State *L);
+
+/* Read-only proxy of the table on top of the stack (replaces it). */
+void hl__make_readonly(lua_State *L);
+
+#endif

@@ -1,0 +1,603 @@
+/*
+ * views.c — what rules see: read-only userdata views of the findings (wrk's pattern: C data
+ * behind named metatables, fields computed on access). A view holds indices, not pointers, and
+ * the generation of the call that made it: a view kept past its call (in a file-level table)
+ * raises an error instead of reading freed or foreign data. Nothing is copied into Lua tables,
+ * so a run over 100,000 ads costs only the fields the rules actually read.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "hookline/metrics.h"
+#include "rules/internal.h"
+
+enum vkind {
+    V_CTX, V_AD, V_COUNTERS, V_METRICS, V_CMP, V_TREND, V_CMPMAP, V_TRENDMAP, V_DIAG,
+    V_DIAGLIST, V_PEERS, V_ADS, V_EVIDENCE, V_RELATED, V_SUBJECT
+};
+
+typedef struct view {
+    int kind;
+    size_t a;
+    unsigned long gen;
+} view;
+
+#define VIEW_MT "hookline.view"
+
+static void push_view(lua_State *L, int kind, size_t a)
+{
+    hl_rules *r = hl__rules_from_state(L);
+    view *v = lua_newuserdatauv(L, sizeof *v, 0);
+    v->kind = kind;
+    v->a = a;
+    v->gen = r->call.gen;
+    luaL_setmetatable(L, VIEW_MT);
+}
+
+void hl__push_ctx(lua_State *L, hl_rules *r)
+{
+    (void)r;
+    push_view(L, V_CTX, 0);
+}
+
+void hl__push_ad(lua_State *L, size_t ad)
+{
+    push_view(L, V_AD, ad);
+}
+
+static view *check_view(lua_State *L, hl_rules *r)
+{
+    view *v = luaL_checkudata(L, 1, VIEW_MT);
+    if (v->gen != r->call.gen || !r->call.f)
+        luaL_error(L, "a view from an earlier call was used (views are valid only during the "
+                      "call that received them; copy the values you need)");
+    return v;
+}
+
+static void push_str(lua_State *L, const char *s)
+{
+    if (s)
+        lua_pushstring(L, s);
+    else
+        lua_pushnil(L);
+}
+
+static void push_val(lua_State *L, hl_val v)
+{
+    if (v.ok && isfinite(v.v))
+        lua_pushnumber(L, v.v);
+    else
+        lua_pushnil(L);
+}
+
+static void push_subject_field(lua_State *L, const hl_subject *s, const char *k, int *found)
+{
+    *found = 1;
+    if (strcmp(k, "level") == 0)
+        lua_pushstring(L, hl_level_name(s->level));
+    else if (strcmp(k, "ad_id") == 0)
+        push_str(L, s->ad_id);
+    else if (strcmp(k, "ad_name") == 0)
+        push_str(L, s->ad_name);
+    else if (strcmp(k, "adgroup_id") == 0)
+        push_str(L, s->adgroup_id);
+    else if (strcmp(k, "adgroup_name") == 0)
+        push_str(L, s->adgroup_name);
+    else if (strcmp(k, "campaign_id") == 0)
+        push_str(L, s->campaign_id);
+    else if (strcmp(k, "campaign_name") == 0)
+        push_str(L, s->campaign_name);
+    else if (strcmp(k, "advertiser_id") == 0)
+        push_str(L, s->advertiser_id);
+    else
+        *found = 0;
+}
+
+static const hl_ad_view *ad_at(hl_rules *r, size_t i)
+{
+    size_t n;
+    const hl_ad_view *ads = hl_findings_ads(r->call.f, &n);
+    return i < n ? &ads[i] : NULL;
+}
+
+static int idx_ad(lua_State *L, hl_rules *r, size_t ai, const char *k)
+{
+    const hl_ad_view *a = ad_at(r, ai);
+    if (!a)
+        return 0;
+    int found;
+    if (strcmp(k, "id") == 0)
+        push_str(L, a->subject.ad_id);
+    else if (strcmp(k, "name") == 0)
+        push_str(L, a->subject.ad_name);
+    else if (strcmp(k, "currency") == 0)
+        push_str(L, a->currency);
+    else if (strcmp(k, "days") == 0)
+        lua_pushinteger(L, a->days);
+    else if (strcmp(k, "counters") == 0)
+        push_view(L, V_COUNTERS, ai);
+    else if (strcmp(k, "metrics") == 0)
+        push_view(L, V_METRICS, ai);
+    else if (strcmp(k, "comparisons") == 0)
+        push_view(L, V_CMPMAP, ai);
+    else if (strcmp(k, "trends") == 0)
+        push_view(L, V_TRENDMAP, ai);
+    else {
+        push_subject_field(L, &a->subject, k, &found);
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+static int idx_cmp(lua_State *L, hl_rules *r, size_t ci, const char *k)
+{
+    size_t n;
+    const hl_comparison *c = hl_findings_comparisons(r->call.f, &n);
+    if (ci >= n)
+        return 0;
+    c += ci;
+    int found;
+    if (strcmp(k, "metric") == 0)
+        lua_pushstring(L, hl_metric_info(c->metric)->name);
+    else if (strcmp(k, "value") == 0)
+        push_val(L, c->value);
+    else if (strcmp(k, "reference") == 0)
+        push_val(L, c->reference);
+    else if (strcmp(k, "lift") == 0)
+        push_val(L, c->lift);
+    else if (strcmp(k, "ci_low") == 0)
+        push_val(L, c->ci_low);
+    else if (strcmp(k, "ci_high") == 0)
+        push_val(L, c->ci_high);
+    else if (strcmp(k, "p_value") == 0)
+        push_val(L, c->p_value);
+    else if (strcmp(k, "p_adjusted") == 0)
+        push_val(L, c->p_adjusted);
+    else if (strcmp(k, "chance_to_beat") == 0)
+        push_val(L, c->chance_to_beat);
+    else if (strcmp(k, "decision") == 0)
+        lua_pushstring(L, hl_decision_name(c->decision));
+    else if (strcmp(k, "method") == 0)
+        push_str(L, c->method);
+    else if (strcmp(k, "x") == 0)
+        lua_pushnumber(L, c->x);
+    else if (strcmp(k, "n") == 0)
+        lua_pushnumber(L, c->n);
+    else if (strcmp(k, "x_ref") == 0)
+        lua_pushnumber(L, c->x_ref);
+    else if (strcmp(k, "n_ref") == 0)
+        lua_pushnumber(L, c->n_ref);
+    else if (strcmp(k, "needed_remaining") == 0)
+        push_val(L, c->needed_remaining);
+    else if (strcmp(k, "needed_days") == 0)
+        push_val(L, c->needed_days);
+    else if (strcmp(k, "needed_unit") == 0)
+        push_str(L, c->needed_unit);
+    else if (strcmp(k, "subject") == 0) {
+        /* a comparison's subject: the ad or ad group it is about */
+        lua_createtable(L, 0, 8);
+        static const char *const keys[] = {"level", "ad_id", "ad_name", "adgroup_id",
+                                           "adgroup_name", "campaign_id", "campaign_name",
+                                           "advertiser_id"};
+        for (int i = 0; i < 8; i++) {
+            push_subject_field(L, &c->subject, keys[i], &found);
+            lua_setfield(L, -2, keys[i]);
+        }
+        hl__make_readonly(L);
+    } else
+        return 0;
+    return 1;
+}
+
+static int idx_trend(lua_State *L, hl_rules *r, size_t ti, const char *k)
+{
+    size_t n;
+    const hl_trend *t = hl_findings_trends(r->call.f, &n);
+    if (ti >= n)
+        return 0;
+    t += ti;
+    if (strcmp(k, "metric") == 0)
+        push_str(L, t->metric);
+    else if (strcmp(k, "prior") == 0)
+        push_val(L, t->prior);
+    else if (strcmp(k, "recent") == 0)
+        push_val(L, t->recent);
+    else if (strcmp(k, "change") == 0)
+        push_val(L, t->change);
+    else if (strcmp(k, "ci_low") == 0)
+        push_val(L, t->ci_low);
+    else if (strcmp(k, "ci_high") == 0)
+        push_val(L, t->ci_high);
+    else if (strcmp(k, "p_value") == 0)
+        push_val(L, t->p_value);
+    else if (strcmp(k, "p_adjusted") == 0)
+        push_val(L, t->p_adjusted);
+    else if (strcmp(k, "direction") == 0)
+        lua_pushstring(L, hl_trend_dir_name(t->direction));
+    else if (strcmp(k, "days") == 0)
+        lua_pushinteger(L, t->days);
+    else if (strcmp(k, "method") == 0)
+        push_str(L, t->method);
+    else if (strcmp(k, "note") == 0)
+        push_str(L, t->note);
+    else
+        return 0;
+    return 1;
+}
+
+static const hl_brief_diag *diag_at(hl_rules *r, size_t i)
+{
+    size_t n;
+    const hl_brief_diag *d = hl_briefs_diagnoses(r->call.briefs, &n);
+    return i < n ? &d[i] : NULL;
+}
+
+static int idx_diag(lua_State *L, hl_rules *r, size_t di, const char *k)
+{
+    const hl_brief_diag *d = diag_at(r, di);
+    if (!d)
+        return 0;
+    int found;
+    if (strcmp(k, "code") == 0)
+        push_str(L, d->code);
+    else if (strcmp(k, "summary") == 0)
+        push_str(L, d->summary);
+    else if (strcmp(k, "effect") == 0)
+        lua_pushnumber(L, d->effect);
+    else if (strcmp(k, "priority") == 0)
+        lua_pushnumber(L, d->priority);
+    else if (strcmp(k, "spend_at_stake") == 0)
+        lua_pushnumber(L, d->spend_at_stake);
+    else if (strcmp(k, "related_ad_ids") == 0)
+        push_view(L, V_RELATED, di);
+    else if (strcmp(k, "evidence") == 0)
+        push_view(L, V_EVIDENCE, di);
+    else if (strcmp(k, "subject") == 0)
+        push_view(L, V_SUBJECT, di);
+    else if (strcmp(k, "builtin") == 0)
+        lua_pushboolean(L, d->builtin != NULL);
+    else {
+        push_subject_field(L, &d->subject, k, &found);
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* Index of the ad's comparison on a metric, or SIZE_MAX. */
+static size_t find_cmp(hl_rules *r, size_t ai, const char *metric)
+{
+    const hl_ad_view *a = ad_at(r, ai);
+    int m = hl_metric_from_name(metric);
+    if (!a || m < 0)
+        return SIZE_MAX;
+    size_t n;
+    const hl_comparison *c = hl_findings_comparisons(r->call.f, &n);
+    for (size_t i = 0; i < a->ncmp; i++)
+        if (a->cmp[i] < n && (int)c[a->cmp[i]].metric == m)
+            return a->cmp[i];
+    return SIZE_MAX;
+}
+
+static size_t find_trend(hl_rules *r, size_t ai, const char *metric)
+{
+    const hl_ad_view *a = ad_at(r, ai);
+    if (!a)
+        return SIZE_MAX;
+    size_t n;
+    const hl_trend *t = hl_findings_trends(r->call.f, &n);
+    for (size_t i = 0; i < a->ntr; i++)
+        if (a->tr[i] < n && t[a->tr[i]].metric && strcmp(t[a->tr[i]].metric, metric) == 0)
+            return a->tr[i];
+    return SIZE_MAX;
+}
+
+static int idx_ctx(lua_State *L, hl_rules *r, const char *k)
+{
+    const hl_call *c = &r->call;
+    const hl_brief_diag *d = c->diag != SIZE_MAX ? diag_at(r, c->diag) : NULL;
+    if (strcmp(k, "ad") == 0) {
+        if (c->ad == SIZE_MAX)
+            lua_pushnil(L);
+        else
+            push_view(L, V_AD, c->ad);
+    } else if (strcmp(k, "diagnosis") == 0) {
+        if (d)
+            push_view(L, V_DIAG, c->diag);
+        else
+            lua_pushnil(L);
+    } else if (strcmp(k, "subject") == 0) {
+        if (d)
+            push_view(L, V_SUBJECT, c->diag);
+        else if (c->ad != SIZE_MAX)
+            push_view(L, V_AD, c->ad);
+        else
+            lua_pushnil(L);
+    } else if (strcmp(k, "comparisons") == 0) {
+        push_view(L, V_CMPMAP, c->ad);
+    } else if (strcmp(k, "trends") == 0) {
+        push_view(L, V_TRENDMAP, c->ad);
+    } else if (strcmp(k, "diagnoses") == 0) {
+        push_view(L, V_DIAGLIST, c->ad);
+    } else if (strcmp(k, "peers") == 0) {
+        push_view(L, V_PEERS, c->ad);
+    } else if (strcmp(k, "ads") == 0) {
+        push_view(L, V_ADS, 0);
+    } else if (strcmp(k, "learnings") == 0 || strcmp(k, "history") == 0) {
+        lua_newtable(L);
+        hl__make_readonly(L);
+    } else if (strcmp(k, "as_of") == 0) {
+        char date[11];
+        hl_format_date(hl_findings_as_of(c->f), date);
+        lua_pushstring(L, date);
+    } else if (strcmp(k, "currency") == 0) {
+        const hl_ad_view *a = c->ad != SIZE_MAX ? ad_at(r, c->ad) : NULL;
+        push_str(L, a ? a->currency : NULL);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* List element i (1-based) of a list view. */
+static int idx_list(lua_State *L, hl_rules *r, const view *v, lua_Integer i)
+{
+    if (i < 1)
+        return 0;
+    size_t k = (size_t)(i - 1);
+    switch (v->kind) {
+    case V_DIAGLIST:
+        if (v->a != SIZE_MAX && r->call.ad_ndiags && k < r->call.ad_ndiags[v->a]) {
+            push_view(L, V_DIAG, r->call.ad_diags[v->a][k]);
+            return 1;
+        }
+        return 0;
+    case V_PEERS: {
+        const hl_ad_view *a = v->a != SIZE_MAX ? ad_at(r, v->a) : NULL;
+        if (!a || a->group >= r->call.ngroups)
+            return 0;
+        size_t seen = 0;
+        for (size_t j = 0; j < r->call.group_nads[a->group]; j++) {
+            size_t other = r->call.group_ads[a->group][j];
+            if (other == v->a)
+                continue;
+            if (seen++ == k) {
+                push_view(L, V_AD, other);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    case V_EVIDENCE: {
+        const hl_brief_diag *d = diag_at(r, v->a);
+        if (!d || !d->builtin)
+            return 0;
+        if (k < d->builtin->ncomparisons) {
+            push_view(L, V_CMP, d->builtin->comparisons[k]);
+            return 1;
+        }
+        k -= d->builtin->ncomparisons;
+        if (k < d->builtin->ntrends) {
+            push_view(L, V_TREND, d->builtin->trends[k]);
+            return 1;
+        }
+        return 0;
+    }
+    case V_RELATED: {
+        const hl_brief_diag *d = diag_at(r, v->a);
+        if (!d || k >= d->nrelated)
+            return 0;
+        push_str(L, d->related_ad_ids[k]);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+static lua_Integer list_len(hl_rules *r, const view *v)
+{
+    switch (v->kind) {
+    case V_DIAGLIST:
+        return v->a != SIZE_MAX && r->call.ad_ndiags ? (lua_Integer)r->call.ad_ndiags[v->a] : 0;
+    case V_PEERS: {
+        const hl_ad_view *a = v->a != SIZE_MAX ? ad_at(r, v->a) : NULL;
+        if (!a || a->group >= r->call.ngroups)
+            return 0;
+        return (lua_Integer)r->call.group_nads[a->group] - 1;
+    }
+    case V_EVIDENCE: {
+        const hl_brief_diag *d = diag_at(r, v->a);
+        return d && d->builtin ? (lua_Integer)(d->builtin->ncomparisons + d->builtin->ntrends) : 0;
+    }
+    case V_RELATED: {
+        const hl_brief_diag *d = diag_at(r, v->a);
+        return d ? (lua_Integer)d->nrelated : 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+static int view_index(lua_State *L)
+{
+    hl_rules *r = hl__rules_from_state(L);
+    view *v = check_view(L, r);
+    if (v->kind == V_DIAGLIST || v->kind == V_PEERS || v->kind == V_EVIDENCE ||
+        v->kind == V_RELATED) {
+        if (!lua_isinteger(L, 2))
+            return 0;
+        return idx_list(L, r, v, lua_tointeger(L, 2)) ? 1 : 0;
+    }
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return 0;
+    const char *k = lua_tostring(L, 2);
+    int ok = 0;
+    switch (v->kind) {
+    case V_CTX:
+        ok = idx_ctx(L, r, k);
+        break;
+    case V_AD:
+        ok = idx_ad(L, r, v->a, k);
+        break;
+    case V_COUNTERS: {
+        const hl_ad_view *a = ad_at(r, v->a);
+        int c = hl_counter_from_name(k);
+        if (a && c >= 0) {
+            if (a->present & (1u << c))
+                lua_pushnumber(L, a->v[c]);
+            else
+                lua_pushnil(L);
+            ok = 1;
+        }
+        break;
+    }
+    case V_METRICS: {
+        const hl_ad_view *a = ad_at(r, v->a);
+        int m = hl_metric_from_name(k);
+        double x;
+        if (a && m >= 0) {
+            if (hl_metric_compute((hl_metric)m, a->v, a->present, &x))
+                lua_pushnumber(L, x);
+            else
+                lua_pushnil(L);
+            ok = 1;
+        }
+        break;
+    }
+    case V_CMP:
+        ok = idx_cmp(L, r, v->a, k);
+        break;
+    case V_TREND:
+        ok = idx_trend(L, r, v->a, k);
+        break;
+    case V_CMPMAP: {
+        size_t ci = v->a != SIZE_MAX ? find_cmp(r, v->a, k) : SIZE_MAX;
+        if (ci != SIZE_MAX) {
+            push_view(L, V_CMP, ci);
+            ok = 1;
+        }
+        break;
+    }
+    case V_TRENDMAP: {
+        size_t ti = v->a != SIZE_MAX ? find_trend(r, v->a, k) : SIZE_MAX;
+        if (ti != SIZE_MAX) {
+            push_view(L, V_TREND, ti);
+            ok = 1;
+        }
+        break;
+    }
+    case V_DIAG:
+        ok = idx_diag(L, r, v->a, k);
+        break;
+    case V_SUBJECT: {
+        const hl_brief_diag *d = diag_at(r, v->a);
+        if (d)
+            push_subject_field(L, &d->subject, k, &ok);
+        break;
+    }
+    case V_ADS: {
+        if (r->ad_ids) {
+            uint32_t i = hl_strpool_find(r->ad_ids, k, strlen(k));
+            if (i != HL_NONE) {
+                push_view(L, V_AD, i);
+                ok = 1;
+            }
+        }
+        break;
+    }
+    }
+    return ok ? 1 : 0;
+}
+
+static int view_newindex(lua_State *L)
+{
+    luaL_where(L, 1);
+    lua_pushliteral(L, "findings are read-only (copy values into a local table to change them)");
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static int view_len(lua_State *L)
+{
+    hl_rules *r = hl__rules_from_state(L);
+    view *v = check_view(L, r);
+    lua_pushinteger(L, list_len(r, v));
+    return 1;
+}
+
+/* pairs(): lists yield 1..n; counter and metric maps yield their names. */
+static int view_next(lua_State *L)
+{
+    hl_rules *r = hl__rules_from_state(L);
+    view *v = check_view(L, r);
+    if (v->kind == V_COUNTERS || v->kind == V_METRICS) {
+        int i = -1;
+        int count = v->kind == V_COUNTERS ? HL_NCOUNTERS : HL_NMETRICS;
+        if (lua_type(L, 2) == LUA_TSTRING) {
+            const char *k = lua_tostring(L, 2);
+            i = v->kind == V_COUNTERS ? hl_counter_from_name(k) : hl_metric_from_name(k);
+            if (i < 0)
+                return 0;
+        }
+        for (i = i + 1; i < count; i++) {
+            const char *name = v->kind == V_COUNTERS ? hl_counter_name((hl_counter)i)
+                                                     : hl_metric_info((hl_metric)i)->name;
+            lua_pushstring(L, name);
+            lua_pushvalue(L, -1);
+            lua_gettable(L, 1);
+            if (!lua_isnil(L, -1))
+                return 2;
+            lua_pop(L, 2);
+        }
+        return 0;
+    }
+    lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
+    if (i + 1 > list_len(r, v))
+        return 0;
+    lua_pushinteger(L, i + 1);
+    if (!idx_list(L, r, v, i + 1))
+        return 0;
+    return 2;
+}
+
+static int view_pairs(lua_State *L)
+{
+    luaL_checkudata(L, 1, VIEW_MT);
+    lua_pushcfunction(L, view_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int view_tostring(lua_State *L)
+{
+    static const char *const names[] = {"ctx", "ad", "counters", "metrics", "comparison",
+                                         "trend", "comparisons", "trends", "diagnosis",
+                                         "diagnoses", "peers", "ads", "evidence",
+                                         "related_ad_ids", "subject"};
+    view *v = luaL_checkudata(L, 1, VIEW_MT);
+    lua_pushfstring(L, "hookline %s view", names[v->kind]);
+    return 1;
+}
+
+void hl__views_register(lua_State *L)
+{
+    luaL_newmetatable(L, VIEW_MT);
+    lua_pushcfunction(L, view_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, view_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, view_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, view_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, view_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "read-only");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
