@@ -331,7 +331,11 @@ static void success_for(hl_briefs *b, hl_brief *br)
             br->sample_per_arm = hl_v(n);
             br->sample_unit = hl_counter_name(md->den);
             double pace = pace_of(b->f, &br->subject, md->den);
-            br->sample_days = pace > 0 ? hl_v(n / pace) : hl_undef("no delivery pace");
+            /* no verdict before min_days, however fast the sample comes in */
+            double days = pace > 0 ? n / pace : 0;
+            if (days < cfg->min_days)
+                days = cfg->min_days;
+            br->sample_days = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
         }
         fmt_pct(bb, sizeof bb, base);
         fmt_pct(tb, sizeof tb, target);
@@ -359,7 +363,10 @@ static void success_for(hl_briefs *b, hl_brief *br)
             br->sample_per_arm = hl_v(n);
             br->sample_unit = hl_counter_name(cnt);
             double pace = pace_of(b->f, &br->subject, cnt);
-            br->sample_days = pace > 0 ? hl_v(n / pace) : hl_undef("no delivery pace");
+            double days = pace > 0 ? n / pace : 0;
+            if (days < cfg->min_days)
+                days = cfg->min_days;
+            br->sample_days = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
         }
         snprintf(bb, sizeof bb, "%.2f", base);
         snprintf(tb, sizeof tb, "%.2f", target);
