@@ -267,15 +267,29 @@ static int idx_diag(lua_State *L, hl_rules *r, size_t di, const char *k)
     return 1;
 }
 
-/* Index of the ad's comparison on a metric, or SIZE_MAX. */
+static const hl_brief_diag *diag_at(hl_rules *r, size_t i);
+
+/* Index of the ad's comparison on a metric, or SIZE_MAX. Without an ad (an ad-group
+ * diagnosis), the comparison of the diagnosis' ad group with the rest of its campaign. */
 static size_t find_cmp(hl_rules *r, size_t ai, const char *metric)
 {
     const hl_ad_view *a = ad_at(r, ai);
     int m = hl_metric_from_name(metric);
-    if (!a || m < 0)
+    if (m < 0)
         return SIZE_MAX;
     size_t n;
     const hl_comparison *c = hl_findings_comparisons(r->call.f, &n);
+    if (!a) {
+        const hl_brief_diag *d =
+            r->call.diag != SIZE_MAX ? diag_at(r, r->call.diag) : NULL;
+        if (!d || d->subject.level != HL_LEVEL_ADGROUP)
+            return SIZE_MAX;
+        for (size_t i = 0; i < n; i++)
+            if (c[i].subject.level == HL_LEVEL_ADGROUP && (int)c[i].metric == m &&
+                c[i].subject.adgroup_id == d->subject.adgroup_id)
+                return i;
+        return SIZE_MAX;
+    }
     for (size_t i = 0; i < a->ncmp; i++)
         if (a->cmp[i] < n && (int)c[a->cmp[i]].metric == m)
             return a->cmp[i];
@@ -475,7 +489,7 @@ static int view_index(lua_State *L)
         ok = idx_trend(L, r, v->a, k);
         break;
     case V_CMPMAP: {
-        size_t ci = v->a != SIZE_MAX ? find_cmp(r, v->a, k) : SIZE_MAX;
+        size_t ci = find_cmp(r, v->a, k);
         if (ci != SIZE_MAX) {
             push_view(L, V_CMP, ci);
             ok = 1;
