@@ -226,6 +226,9 @@ int hl__index_ads(hl_findings *f)
             a->present = u->present;
             a->days = u->delivering_days;
             a->group = u->family;
+            a->day = u->day;
+            a->day_mask = u->dmask;
+            a->ndays = f->W;
         }
         f->nadv = f->ads.n;
     }

@@ -127,6 +127,12 @@ typedef struct hl_ad_view {
     uint32_t present;        /* bit c: counter c reported */
     int days;                /* delivering days in the window */
     size_t group;            /* ads with equal group are peers (one ad group) */
+    /* Day series over the window (NULL for findings read back from JSON): day[d *
+     * HL_NCOUNTERS + c] is counter c on day hl_findings_from(f) + d, 0 where missing;
+     * day_mask[d] is non-zero when the ad had a row that day. */
+    const double *day;
+    const uint32_t *day_mask;
+    int ndays;
     size_t *cmp, ncmp;       /* indices of its comparisons, trends and diagnoses */
     size_t *tr, ntr;
     size_t *dx, ndx;
