@@ -13,6 +13,7 @@
 #include "hookline/config.h"
 #include "hookline/ingest.h"
 #include "hookline/output.h"
+#include "hookline/recipe.h"
 #include "hookline/rules.h"
 #include "hookline/table.h"
 
@@ -95,8 +96,12 @@ int hl_cli_analyze(int argc, char **argv)
     hl_findings *fd = NULL;
     hl_rules *rules = NULL;
     hl_briefs *briefs = NULL;
-    outfile outs[3] = {{"findings.json", NULL, NULL}, {"briefs.json", NULL, NULL},
-                       {"briefs.md", NULL, NULL}};
+    enum { O_FINDINGS, O_BRIEFS, O_BRIEFS_MD, O_RECIPES, NOUT };
+    outfile outs[NOUT] = {{"findings.json", NULL, NULL},
+                          {"briefs.json", NULL, NULL},
+                          {"briefs.md", NULL, NULL},
+                          {"recipes.json", NULL, NULL}};
+    hl_recipes *recipes = NULL;
     hl_error err;
     memset(&err, 0, sizeof err);
     rc = HL_EINPUT;
@@ -206,7 +211,12 @@ int hl_cli_analyze(int argc, char **argv)
         rc = HL_EEXTERNAL;
         goto out;
     }
-    for (int i = 0; i < 3; i++) {
+    hl_recipe_opts ro = {cfg.recipes_max_variants, cfg.recipes_duration_s};
+    if (hl_recipes_build(briefs, &ro, &recipes, &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    for (int i = 0; i < NOUT; i++) {
         size_t plen = strlen(outdir) + strlen(outs[i].name) + 2;
         outs[i].path = malloc(plen);
         if (!outs[i].path) {
@@ -220,17 +230,28 @@ int hl_cli_analyze(int argc, char **argv)
             goto out;
         }
     }
-    if (hl_output_findings_json(hl_atomic_stream(outs[0].af), fd) < 0 ||
-        hl_output_briefs_json(hl_atomic_stream(outs[1].af), briefs, rdir) < 0 ||
-        hl_output_briefs_md(hl_atomic_stream(outs[2].af), briefs) < 0) {
+    if (hl_output_findings_json(hl_atomic_stream(outs[O_FINDINGS].af), fd) < 0 ||
+        hl_output_briefs_json(hl_atomic_stream(outs[O_BRIEFS].af), briefs, rdir) < 0 ||
+        hl_output_briefs_md(hl_atomic_stream(outs[O_BRIEFS_MD].af), briefs) < 0 ||
+        hl_output_recipes_json(hl_atomic_stream(outs[O_RECIPES].af), recipes) < 0) {
         hl_cli_errorf("analyze: write error in %s", outdir);
         rc = HL_EEXTERNAL;
         goto out;
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < NOUT; i++) {
         hl_status st = hl_atomic_commit(outs[i].af, &err);
         outs[i].af = NULL;
         if (st != HL_OK) {
+            rc = hl_cli_report(&err);
+            goto out;
+        }
+    }
+    /* The manifest last: its presence says every file it lists is complete. */
+    {
+        const char *names[NOUT];
+        for (int i = 0; i < NOUT; i++)
+            names[i] = outs[i].name;
+        if (hl_output_manifest(outdir, names, NOUT, hl_findings_as_of(fd), &err) != HL_OK) {
             rc = hl_cli_report(&err);
             goto out;
         }
@@ -259,10 +280,11 @@ int hl_cli_analyze(int argc, char **argv)
     }
     rc = 0;
 out:
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < NOUT; i++) {
         hl_atomic_abort(outs[i].af);
         free(outs[i].path);
     }
+    hl_recipes_free(recipes);
     hl_briefs_free(briefs);
     hl_rules_free(rules);
     hl_findings_free(fd);

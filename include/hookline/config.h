@@ -62,6 +62,9 @@ typedef struct hl_config {
     double pacing_max_change;       /* ad group spend last 3 days vs the 7 before at most:
                                        a pacing drop; -0.5 */
     double tracking_tolerance;      /* platform vs backend conversions gap that is normal; 0.20 */
+    /* recipes.* */
+    int recipes_max_variants;       /* recipes per creative action at most; 5 */
+    double recipes_duration_s;      /* target length of a generated variant; 20 */
     /* rules.* */
     char rules_dir[1024];           /* the rule pack; "" = the bundled scripts/rules */
     double rules_instructions;      /* VM instructions per rule call; 10 million */

@@ -6,11 +6,13 @@
 #ifndef HOOKLINE_OUTPUT_H
 #define HOOKLINE_OUTPUT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "hookline/brief.h"
 #include "hookline/compare.h"
 #include "hookline/hookline.h"
+#include "hookline/recipe.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +40,14 @@ int hl_output_findings_json(FILE *f, const hl_findings *fd);
  * Return 0, or -1 on a write error. */
 int hl_output_briefs_json(FILE *f, const hl_briefs *b, const char *rules_dir);
 int hl_output_briefs_md(FILE *f, const hl_briefs *b);
+
+/* DIR/manifest.json (schema "hookline.manifest/1"): each of names (files in dir) with its size
+ * and SHA-256, written atomically and last, so a reader who sees it knows the run completed. */
+hl_status hl_output_manifest(const char *dir, const char *const *names, size_t n, int32_t as_of,
+                             hl_error *err);
+
+/* recipes.json (schema "hookline.recipes/1"). Returns 0, or -1 on a write error. */
+int hl_output_recipes_json(FILE *f, const hl_recipes *r);
 
 #ifdef __cplusplus
 }
