@@ -18,6 +18,7 @@ static const hl_cli_command commands[] = {
     {"analyze", "compare creatives, test trends, diagnose: writes DIR/findings.json", hl_cli_analyze},
     {"stats", "statistics calculator: intervals, tests, power, sequential, Bayes", hl_cli_stats},
     {"rules", "check, list or test a Lua rule pack", hl_cli_rules},
+    {"recipe", "print a recipe's ffmpeg splice, or recipes as generator requests", hl_cli_recipe},
     {"config", "print the default settings or check a hookline.lua", hl_cli_config},
     {"help", "show help for a command", cmd_help},
     {"version", "print hookline's version", cmd_version},

@@ -71,6 +71,17 @@ void hl_rules_set_log(hl_rules *r, void (*fn)(void *ud, const char *line), void 
 int hl_rules_test_dir(hl_rules *r, const char *dir, FILE *out, int verbose, int *passed,
                       int *failed);
 
+/* Generator adapters: scripts/adapters/NAME.lua returns function(recipe, options) -> request
+ * body, run in the same sandbox as rules. The recipe and the options go in as JSON text and the
+ * body comes back as JSON text (*body owned by the caller: free()). */
+typedef struct hl_adapter hl_adapter;
+hl_status hl_adapter_load(const char *path, const hl_rules_limits *lim, hl_adapter **out,
+                          hl_error *err);
+hl_status hl_adapter_apply(hl_adapter *a, const char *recipe_json, const char *options_json,
+                           char **body, hl_error *err);
+void hl_adapter_free(hl_adapter *a);
+const char *hl_adapters_default_dir(void);
+
 /* The default rule pack's directory for this build (scripts/rules of the source tree or the
  * installed share/hookline/rules); static storage. */
 const char *hl_rules_default_dir(void);
