@@ -1,0 +1,51 @@
+-- loser.lua: an ad (or an audience) clearly worse on the goal metric (CPA, or CTR without
+-- conversions). The field's remedy: pause it and let the budget flow to its better peers; a
+-- creative fix, if one is diagnosed, comes as its own brief.
+
+local function name_of(ctx)
+  local s = ctx.subject
+  if s.level == "ad" then return s.ad_name or s.ad_id or "this ad" end
+  return "ad group " .. (s.adgroup_name or s.adgroup_id or "?")
+end
+
+local function fmt(metric, x, currency)
+  if metric == "cpa" then return hl.money(x, currency) end
+  return hl.pct(x, 2)
+end
+
+local FIXES = { weak_hook = "a new opening", weak_hold = "new hooks on the same video",
+                weak_cta = "a new call to action", landing_page_mismatch = "an aligned landing page" }
+
+rule {
+  name = "loser_brief",
+  on = { "loser" },
+  run = function(ctx)
+    local g = ctx.diagnosis.evidence[1] or ctx.comparisons.cpa or ctx.comparisons.ctr or {}
+    local m = g.metric or "cpa"
+    local label = m == "cpa" and "CPA" or "CTR"
+    local cur = ctx.currency
+    local ad = ctx.subject.level == "ad"
+    local spend = ctx.diagnosis.spend_at_stake
+    local numbers = label .. " " .. fmt(m, g.value, cur) .. " vs " .. fmt(m, g.reference, cur) ..
+                    " for " .. (ad and "the rest of its ad group" or "the campaign's other ad groups") ..
+                    " (" .. hl.signed_pct(g.lift) .. ")"
+    local text = "Pause " .. (ad and "the ad" or "the ad group") .. ": " .. numbers .. " on " ..
+                 hl.money(spend, cur) .. " spent. "
+    if m == "cpa" and g.value and g.reference and g.value > 0 and g.reference > 0 then
+      text = text .. "At its peers' CPA the same spend would have bought about " ..
+             hl.num(spend / g.reference) .. " conversions instead of " .. hl.num(spend / g.value) .. ". "
+    end
+    text = text .. (ad and "Its budget then flows to the ad group's other ads."
+                        or "Move its budget to the campaign's better ad groups.")
+    local notes = {}
+    for i = 1, #ctx.diagnoses do
+      local fix = FIXES[ctx.diagnoses[i].code]
+      if fix then notes[#notes + 1] = "Diagnosed " .. ctx.diagnoses[i].code .. ": relaunch it with " .. fix .. " (its own brief) rather than keeping this version on." end
+    end
+    return {
+      title = "Pause " .. name_of(ctx) .. ": " .. numbers,
+      actions = { { type = "pause_ad", instructions = text } },
+      notes = notes,
+    }
+  end,
+}
