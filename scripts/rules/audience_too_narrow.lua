@@ -15,8 +15,9 @@ rule {
     local lift = freq and freq > TARGET and math.floor((TARGET / freq - 1) * 100 - 0.5) / 100 or -0.2
     local days = tonumber(string.match(d.summary or "", "last (%d+) day"))
     return {
-      title = "Broaden ad group " .. (s.adgroup_name or s.adgroup_id or "?") .. ": the same people see its ads " ..
-              hl.num(freq, 1) .. " times a day" .. (days and (" over the last " .. days .. " days") or ""),
+      title = "Broaden ad group " .. (s.adgroup_name or s.adgroup_id or "?") ..
+              (freq and (": the same people see its ads " .. hl.num(freq, 1) .. " times a day" ..
+              (days and (" over the last " .. days .. " days") or "")) or ": its audience is used up"),
       actions = {
         { type = "broaden_audience",
           hypothesis = { metric = "frequency", baseline = freq, expected_lift = lift },

@@ -21,6 +21,12 @@ local function half_back(recent, prior)
   return math.floor(lift * 100 + 0.5) / 100
 end
 
+-- "down 41%" / "up 38%"
+local function updown(x)
+  if not x then return "falling" end
+  return (x < 0 and "down " or "up ") .. hl.pct(math.abs(x), 0)
+end
+
 rule {
   name = "fatigue_brief",
   on = { "fatigue" },
@@ -30,10 +36,11 @@ rule {
     local freq = trend(ctx, "frequency")
     local lift = half_back(ctr.recent, ctr.prior)
     local hyp = { metric = "ctr", baseline = ctr.recent, expected_lift = lift }
-    local title = "Refresh " .. name_of(ctx) .. ": CTR " .. hl.signed_pct(ctr.change, 0) ..
-                  " against its ad group over " .. (ctr.days or "the last") .. " days"
-    if cpm and cpm.change then title = title .. ", CPM " .. hl.signed_pct(cpm.change, 0) .. " vs the account" end
-    if freq and freq.change then title = title .. ", frequency " .. hl.signed_pct(freq.change, 0) end
+    local title = "Refresh " .. name_of(ctx) .. ": CTR " .. updown(ctr.change) ..
+                  " against its ad group" ..
+                  ((ctr.days or 0) > 0 and (" over " .. ctr.days .. " days") or "")
+    if cpm and cpm.change then title = title .. ", CPM " .. updown(cpm.change) .. " against the account" end
+    if freq and freq.change then title = title .. ", frequency " .. updown(freq.change) end
     local seen = "CTR went from " .. hl.pct(ctr.prior, 2) .. " to " .. hl.pct(ctr.recent, 2)
     if freq and freq.prior and freq.recent then
       seen = seen .. " while daily frequency rose from " .. hl.num(freq.prior, 2) .. " to " ..

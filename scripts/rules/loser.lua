@@ -13,8 +13,12 @@ local function fmt(metric, x, currency)
   return hl.pct(x, 2)
 end
 
-local FIXES = { weak_hook = "a new opening", weak_hold = "new hooks on the same video",
-                weak_cta = "a new call to action", landing_page_mismatch = "an aligned landing page" }
+local FIXES = {
+  weak_hook = "It also has a weak hook: relaunch it with a new opening (see its brief)",
+  weak_hold = "It also loses viewers before 6 s: relaunch it with new hooks on the same video (see its brief)",
+  weak_cta = "It also has a weak call to action: relaunch it with a new ending (see its brief)",
+  landing_page_mismatch = "Its clicks do not convert on the landing page: align the page (see its brief)",
+}
 
 rule {
   name = "loser_brief",
@@ -36,11 +40,12 @@ rule {
              hl.num(spend / g.reference) .. " conversions instead of " .. hl.num(spend / g.value) .. ". "
     end
     text = text .. (ad and "Its budget then flows to the ad group's other ads."
-                        or "Move its budget to the campaign's better ad groups.")
+                        or "Move its budget to the campaign's better ad groups; if one of its " ..
+                           "ads is a winner, duplicate that ad into a better ad group first.")
     local notes = {}
     for i = 1, #ctx.diagnoses do
       local fix = FIXES[ctx.diagnoses[i].code]
-      if fix then notes[#notes + 1] = "Diagnosed " .. ctx.diagnoses[i].code .. ": relaunch it with " .. fix .. " (its own brief) rather than keeping this version on." end
+      if fix then notes[#notes + 1] = fix .. " rather than keeping this version on." end
     end
     return {
       title = "Pause " .. name_of(ctx) .. ": " .. numbers,

@@ -36,8 +36,9 @@ rule {
       }
     end
     return {
-      title = "Restart " .. name_of(ctx) .. ": no spend on the last day after " ..
-              hl.money(d.spend_at_stake, cur) .. " in the 7 days before",
+      title = "Restart " .. name_of(ctx) .. ": no spend on the last day" ..
+              (d.spend_at_stake > 0 and (" after " .. hl.money(d.spend_at_stake, cur) ..
+              " in the 7 days before") or ""),
       actions = {
         { type = "broaden_audience",
           instructions = "Widen the targeting until TikTok's audience-size gauge reads \"Fairly " ..

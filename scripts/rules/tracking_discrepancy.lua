@@ -10,7 +10,7 @@ rule {
     local where = s.campaign_name or s.campaign_id
     where = where and ("campaign " .. where) or "the account"
     local t = ctx.diagnosis.evidence[1] or {}
-    local gap = t.change or ctx.diagnosis.effect
+    local gap = t.change or (ctx.diagnosis.effect ~= 0 and ctx.diagnosis.effect or nil)
     local look
     if gap and gap > 0 then
       look = "TikTok counts more than the shop: look for CompletePayment firing twice (pixel and " ..

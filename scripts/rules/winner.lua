@@ -41,13 +41,21 @@ rule {
     }
     local hyp = nil
     if ad then
-      hyp = { metric = m, baseline = g.value, expected_lift = m == "cpa" and -0.1 or 0.1 }
+      -- The variations change the hook: judged on the hook rate (a verdict in days, where the
+      -- goal metric would take months), +10 % over the winner's, at a goal metric no worse.
+      local hook = ctx.comparisons.hook_rate
+      local base = (hook and hook.value) or (ctx.ad and ctx.ad.metrics.hook_rate)
+      if base then
+        hyp = { metric = "hook_rate", baseline = base, expected_lift = 0.1 }
+      else
+        hyp = { metric = m, baseline = g.value, expected_lift = m == "cpa" and -0.1 or 0.1 }
+      end
       actions[2] = { type = "new_hook", variants = 3, hypothesis = hyp, details = { hook_end_s = 3 },
         instructions = "Make 3 variations of the winner: new first 3 s on the same body and " ..
                        "ending, so fresh versions are ready before it fatigues. A variation " ..
-                       "that beats it by 10% (" .. label .. " " ..
-                       fmt(m, g.value and g.value * (m == "cpa" and 0.9 or 1.1), cur) ..
-                       ") replaces it." }
+                       "whose hook rate beats the winner's " .. hl.pct(base) .. " by 10% (" ..
+                       hl.pct(base and base * 1.1) .. ") at a " .. label .. " no worse than " ..
+                       fmt(m, g.value, cur) .. " takes over its budget." }
     end
     return {
       title = "Scale " .. name_of(ctx) .. ": " .. numbers,
