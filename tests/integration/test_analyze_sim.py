@@ -133,6 +133,8 @@ def run_analyze(csv_path, out_dir, as_of_day=None, extra=()):
                            stdin=subprocess.DEVNULL, timeout=300)
     except subprocess.TimeoutExpired:
         return Run(args, -1, "", "", time.monotonic() - t0, error="timed out after 300 s")
+    except OSError as e:
+        return Run(args, -1, "", "", time.monotonic() - t0, error=f"cannot run {HOOKLINE}: {e}")
     secs = time.monotonic() - t0
     r = Run(args, p.returncode, p.stdout.decode("utf-8", "replace"),
             p.stderr.decode("utf-8", "replace"), secs)
@@ -808,7 +810,9 @@ def main():
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
+    passed = max(0, result.testsRun - failed - skipped)
+    if not result.testsRun:
+        failed = max(failed, 1)
     log(f"total time {time.monotonic() - t0:.1f} s (analyze looks {W.elapsed:.1f} s)")
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     sys.exit(1 if failed else 0)
