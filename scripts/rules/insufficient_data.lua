@@ -21,16 +21,20 @@ rule {
     local when = days and (" (~" .. hl.num(math.ceil(days)) .. " days at the current pace)") or ""
     local text = "Leave it running as it is; no verdict on " .. label .. " until it has " .. more ..
                  when .. ", enough to detect a 10% difference from its peers."
+    local title = "Wait for data on " .. name_of(ctx) .. ": " .. label .. " needs " .. more .. when
     local notes = {}
     if days and days > 60 then
+      title = "No " .. label .. " verdict for " .. name_of(ctx) .. " at this spend: it needs " ..
+              more .. when
       text = "At this pace a verdict on " .. label .. " is " .. hl.num(math.ceil(days)) ..
              " days away (" .. more .. "): do not wait for it. Judge this ad on the faster " ..
-             "metrics (hook rate, hold rate, CTR), or give it enough budget to reach the " ..
-             "sample within 2-3 weeks."
+             "metrics (hook rate, hold rate, CTR)" .. (g.needed_remaining and (", or, if " ..
+             label .. " must decide, budget it for about " .. hl.num(g.needed_remaining / 21) ..
+             " more " .. unit .. " a day (a verdict in 3 weeks)") or "") .. "."
       notes[1] = "Consolidating ads with few conversions into fewer ad groups speeds up every verdict."
     end
     return {
-      title = "Wait for data on " .. name_of(ctx) .. ": " .. label .. " needs " .. more .. when,
+      title = title,
       actions = {
         { type = "wait_for_data",
           details = { metric = g.metric, needed_remaining = g.needed_remaining,

@@ -38,8 +38,8 @@ rule {
     local hyp = { metric = "ctr", baseline = ctr.value, expected_lift = lift }
     return {
       title = "Kit-bash: first 3 s of " .. hook_name .. " (hook rate " .. hl.pct(hook.value) ..
-              ", " .. hl.signed_pct(hook.lift, 0) .. ") + last 5 s of " .. end_name ..
-              " (CTR " .. hl.pct(ctr.value, 2) .. ", " .. hl.signed_pct(ctr.lift, 0) .. ")",
+              " vs " .. hl.pct(hook.reference) .. ") + last 5 s of " .. end_name .. " (CTR " ..
+              hl.pct(ctr.value, 2) .. " vs " .. hl.pct(ctr.reference, 2) .. ")",
       actions = {
         { type = "combine_segments", hypothesis = hyp,
           details = { hook_ad_id = hook_id, hook_start_s = 0, hook_end_s = 3,

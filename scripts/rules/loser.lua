@@ -33,8 +33,8 @@ rule {
     local numbers = label .. " " .. fmt(m, g.value, cur) .. " vs " .. fmt(m, g.reference, cur) ..
                     " for " .. (ad and "the rest of its ad group" or "the campaign's other ad groups") ..
                     " (" .. hl.signed_pct(g.lift) .. ")"
-    local text = "Pause " .. (ad and "the ad" or "the ad group") .. ": " .. numbers .. " on " ..
-                 hl.money(spend, cur) .. " spent. "
+    local text = "Pause " .. (ad and "the ad" or "the ad group") .. ": " .. numbers .. " after " ..
+                 hl.money(spend, cur) .. " of spend. "
     if m == "cpa" and g.value and g.reference and g.value > 0 and g.reference > 0 then
       text = text .. "At its peers' CPA the same spend would have bought about " ..
              hl.num(spend / g.reference) .. " conversions instead of " .. hl.num(spend / g.value) .. ". "
