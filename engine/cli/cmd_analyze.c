@@ -96,11 +96,12 @@ int hl_cli_analyze(int argc, char **argv)
     hl_findings *fd = NULL;
     hl_rules *rules = NULL;
     hl_briefs *briefs = NULL;
-    enum { O_FINDINGS, O_BRIEFS, O_BRIEFS_MD, O_RECIPES, NOUT };
+    enum { O_FINDINGS, O_BRIEFS, O_BRIEFS_MD, O_RECIPES, O_REPORT, NOUT };
     outfile outs[NOUT] = {{"findings.json", NULL, NULL},
                           {"briefs.json", NULL, NULL},
                           {"briefs.md", NULL, NULL},
-                          {"recipes.json", NULL, NULL}};
+                          {"recipes.json", NULL, NULL},
+                          {"report.html", NULL, NULL}};
     hl_recipes *recipes = NULL;
     hl_error err;
     memset(&err, 0, sizeof err);
@@ -233,7 +234,8 @@ int hl_cli_analyze(int argc, char **argv)
     if (hl_output_findings_json(hl_atomic_stream(outs[O_FINDINGS].af), fd) < 0 ||
         hl_output_briefs_json(hl_atomic_stream(outs[O_BRIEFS].af), briefs, rdir) < 0 ||
         hl_output_briefs_md(hl_atomic_stream(outs[O_BRIEFS_MD].af), briefs) < 0 ||
-        hl_output_recipes_json(hl_atomic_stream(outs[O_RECIPES].af), recipes) < 0) {
+        hl_output_recipes_json(hl_atomic_stream(outs[O_RECIPES].af), recipes) < 0 ||
+        hl_output_report_html(hl_atomic_stream(outs[O_REPORT].af), briefs) < 0) {
         hl_cli_errorf("analyze: write error in %s", outdir);
         rc = HL_EEXTERNAL;
         goto out;

@@ -41,6 +41,14 @@ int hl_output_findings_json(FILE *f, const hl_findings *fd);
 int hl_output_briefs_json(FILE *f, const hl_briefs *b, const char *rules_dir);
 int hl_output_briefs_md(FILE *f, const hl_briefs *b);
 
+/* report.html: one self-contained static page (inline CSS and SVG, no script, nothing fetched)
+ * with the account summary, the briefs by priority and, per ad group, each ad's funnel,
+ * retention curve, goal-metric lift (forest plot) and daily CTR/CPM sparklines; the findings
+ * come from hl_briefs_findings(b). Every user string is HTML-escaped; undefined numbers print as
+ * "–". Deterministic: the as-of date is its only date. Returns 0, or -1 on a write error or out
+ * of memory. */
+int hl_output_report_html(FILE *f, const hl_briefs *b);
+
 /* DIR/manifest.json (schema "hookline.manifest/1"): each of names (files in dir) with its size
  * and SHA-256, written atomically and last, so a reader who sees it knows the run completed. */
 hl_status hl_output_manifest(const char *dir, const char *const *names, size_t n, int32_t as_of,
