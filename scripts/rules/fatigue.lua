@@ -39,10 +39,14 @@ rule {
     local title = "Refresh " .. name_of(ctx) .. ": CTR " .. updown(ctr.change) ..
                   " against its ad group" ..
                   ((ctr.days or 0) > 0 and (" over " .. ctr.days .. " days") or "")
-    if cpm and cpm.change then title = title .. ", CPM " .. updown(cpm.change) .. " against the account" end
-    if freq and freq.change then title = title .. ", frequency " .. updown(freq.change) end
+    if cpm and cpm.change and cpm.direction == "rising" then
+      title = title .. ", CPM " .. updown(cpm.change) .. " against the account"
+    end
+    if freq and freq.change and freq.direction == "rising" then
+      title = title .. ", frequency " .. updown(freq.change)
+    end
     local seen = "CTR went from " .. hl.pct(ctr.prior, 2) .. " to " .. hl.pct(ctr.recent, 2)
-    if freq and freq.prior and freq.recent then
+    if freq and freq.prior and freq.recent and freq.recent > freq.prior then
       seen = seen .. " while daily frequency rose from " .. hl.num(freq.prior, 2) .. " to " ..
              hl.num(freq.recent, 2)
     end

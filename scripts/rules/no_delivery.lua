@@ -1,7 +1,6 @@
--- no_delivery.lua: approved but no impressions while the rest of the group (or account) delivers.
--- The field's remedy: for one ad, check its review status and re-upload it after 24 h stuck (its
--- audience and bid are shared with peers that deliver); for an ad group, broaden the audience and
--- switch to lowest-cost bidding.
+-- no_delivery.lua: no impressions while the rest of the group (or account) delivers. The field's
+-- remedy: one ad shares audience and bid with peers that deliver, so check its review and re-upload
+-- it after 24 h stuck; an ad group: broaden the audience, switch to lowest-cost bidding.
 
 local function name_of(ctx)
   local s = ctx.subject

@@ -50,12 +50,14 @@ rule {
       else
         hyp = { metric = m, baseline = g.value, expected_lift = m == "cpa" and -0.1 or 0.1 }
       end
+      local bar = base and ("whose hook rate beats the winner's " .. hl.pct(base) .. " by 10% (" ..
+                            hl.pct(base * 1.1) .. ") at a " .. label .. " no worse than " ..
+                            fmt(m, g.value, cur))
+                  or ("that beats the winner's " .. label .. " " .. fmt(m, g.value, cur) .. " by 10%")
       actions[2] = { type = "new_hook", variants = 3, hypothesis = hyp, details = { hook_end_s = 3 },
         instructions = "Make 3 variations of the winner: new first 3 s on the same body and " ..
                        "ending, so fresh versions are ready before it fatigues. A variation " ..
-                       "whose hook rate beats the winner's " .. hl.pct(base) .. " by 10% (" ..
-                       hl.pct(base and base * 1.1) .. ") at a " .. label .. " no worse than " ..
-                       fmt(m, g.value, cur) .. " takes over its budget." }
+                       bar .. " takes over its budget." }
     end
     return {
       title = "Scale " .. name_of(ctx) .. ": " .. numbers,
