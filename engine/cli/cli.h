@@ -82,5 +82,6 @@ int hl_cli_analyze(int argc, char **argv);
 int hl_cli_config(int argc, char **argv);
 int hl_cli_rules(int argc, char **argv);
 int hl_cli_recipe(int argc, char **argv);
+int hl_cli_pull(int argc, char **argv);
 
 #endif
