@@ -5,7 +5,8 @@
 local function evidence_of(ctx, metric, ad_id)
   local ev = ctx.diagnosis.evidence
   for i = 1, #ev do
-    if ev[i].metric == metric and (not ad_id or ev[i].subject.ad_id == ad_id) then return ev[i] end
+    local s = ev[i].subject -- nil for trends
+    if ev[i].metric == metric and (not ad_id or (s and s.ad_id == ad_id)) then return ev[i] end
   end
 end
 

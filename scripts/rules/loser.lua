@@ -13,11 +13,12 @@ local function fmt(metric, x, currency)
   return hl.pct(x, 2)
 end
 
-local FIXES = {
-  weak_hook = "It also has a weak hook: relaunch it with a new opening (see its brief)",
-  weak_hold = "It also loses viewers before 6 s: relaunch it with new hooks on the same video (see its brief)",
-  weak_cta = "It also has a weak call to action: relaunch it with a new ending (see its brief)",
-  landing_page_mismatch = "Its clicks do not convert on the landing page: align the page (see its brief)",
+local ALSO = {
+  weak_hook = "It also has a weak hook: relaunch it with a new opening (see its brief) rather than keeping this version on.",
+  weak_hold = "It also loses viewers before 6 s: relaunch it with new hooks on the same video (see its brief) rather than keeping this version on.",
+  weak_cta = "It also has a weak call to action: relaunch it with a new ending (see its brief) rather than keeping this version on.",
+  landing_page_mismatch = "Its clicks do not convert on the landing page: align the page (see its brief) before judging the ad again.",
+  kitbash_candidate = "Its opening is the best of its ad group: keep the footage for the kit-bash (see its brief).",
 }
 
 rule {
@@ -44,8 +45,8 @@ rule {
                            "ads is a winner, duplicate that ad into a better ad group first.")
     local notes = {}
     for i = 1, #ctx.diagnoses do
-      local fix = FIXES[ctx.diagnoses[i].code]
-      if fix then notes[#notes + 1] = fix .. " rather than keeping this version on." end
+      local also = ALSO[ctx.diagnoses[i].code]
+      if also then notes[#notes + 1] = also end
     end
     return {
       title = "Pause " .. name_of(ctx) .. ": " .. numbers,

@@ -13,6 +13,11 @@ local function fmt(metric, x, currency)
   return hl.pct(x, 2)
 end
 
+local ALSO = {
+  fatigue = "It is fatiguing too (see its refresh brief): put the extra budget on the refreshed versions rather than on this one.",
+  weak_hook = "Its hook is weak for its ad group (see its new-opening brief): the hook variations here double as that fix.",
+}
+
 rule {
   name = "winner_brief",
   on = { "winner" },
@@ -59,10 +64,15 @@ rule {
                        "ending, so fresh versions are ready before it fatigues. A variation " ..
                        bar .. " takes over its budget." }
     end
+    local notes = {}
+    for i = 1, #ctx.diagnoses do
+      notes[#notes + 1] = ALSO[ctx.diagnoses[i].code]
+    end
     return {
       title = "Scale " .. name_of(ctx) .. ": " .. numbers,
       actions = actions,
       hypothesis = hyp,
+      notes = notes,
     }
   end,
 }
