@@ -20,10 +20,14 @@ What is asserted:
       hookline computed the sample needed to judge it;
   (c) every brief has an id, a title with numbers, >= 1 action with instructions, and a success
       criterion; a re-run gives the same ids (and the same briefs.json content); the bundled example
-      (examples/tiktok-export.csv) gets a brief for each of its diagnoses, exit 0.
+      (examples/tiktok-export.csv) gets a brief for each of its diagnoses, exit 0;
+  (d) with the shop's own conversions 30 % below TikTok's in two campaigns, each
+      tracking_discrepancy gets a check_tracking brief quoting both counts.
 """
 import collections
 import concurrent.futures
+import csv
+import io
 import json
 import os
 import re
@@ -129,11 +133,22 @@ def setUpModule():
     log(f"hookline: {HOOKLINE}\nrules:    {RULES}\nworld:    seed {SEED}, "
         f"{len(world['ads'])} ads in {len(W.truth['groups'])} ad groups "
         f"({time.monotonic() - t0:.1f} s)")
+    # the shop's own conversions: the example's per campaign and day, 30 % fewer in the
+    # Prospecting campaigns (a tracking discrepancy there, none in the others)
+    m = hookline("metrics", "--input", EXAMPLE, "--level", "campaign", "--by-day", "--format",
+                 "csv", "--columns", "conversions", timeout=60)
+    backend = os.path.join(W.tmp, "backend.csv")
+    with open(backend, "w", encoding="utf-8") as fh:
+        fh.write("date,conversions,campaign_id\n")
+        for row in csv.DictReader(io.StringIO(m.out)):
+            f = 0.7 if row["campaign_name"].startswith("Prospecting") else 1.0
+            fh.write(f"{row['date']},{round(float(row['conversions'] or 0) * f)},{row['campaign_id']}\n")
     jobs = {"sim": (csv_path, os.path.join(W.tmp, "sim")),
             "sim-again": (csv_path, os.path.join(W.tmp, "sim-again")),
-            "example": (EXAMPLE, os.path.join(W.tmp, "example"))}
+            "example": (EXAMPLE, os.path.join(W.tmp, "example")),
+            "backend": (EXAMPLE, os.path.join(W.tmp, "backend"), "--backend-conversions", backend)}
     t0 = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as ex:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
         futs = {name: ex.submit(analyze, *a) for name, a in jobs.items()}
         for name, f in futs.items():
             W.runs[name] = f.result()
@@ -386,6 +401,31 @@ class C_Briefs(unittest.TestCase):
         log(f"  example: {len(r.findings['diagnoses'])} diagnoses -> "
             f"{len(r.briefs['briefs'])} briefs, codes "
             + ", ".join(sorted({d['code'] for d in r.findings['diagnoses']})))
+
+
+class D_Tracking(unittest.TestCase):
+    """The example with the shop's own conversions 30 % below TikTok's in two campaigns."""
+
+    def test_tracking_discrepancy_brief(self):
+        r = ok_run(self, "backend")
+        self.assertEqual(r.briefs.get("rule_errors"), [])
+        ds = [d for d in r.findings["diagnoses"] if d["code"] == "tracking_discrepancy"]
+        self.assertGreater(len(ds), 0, "no tracking_discrepancy diagnosed")
+        by = briefs_by_key(r.briefs)
+        for d in ds:
+            bs = by.get(("tracking_discrepancy",) + subject_id(d), [])
+            self.assertEqual(len(bs), 1, d)
+            b = bs[0]
+            self.assertEqual(types(b), ["check_tracking"])
+            det = b["actions"][0]["details"]
+            ev = d["evidence"][0]
+            self.assertEqual(det.get("platform_conversions"), ev["recent"])
+            self.assertEqual(det.get("shop_conversions"), ev["prior"])
+            for word in ("ViewContent", "AddToCart", "CompletePayment", "attribution window"):
+                self.assertIn(word, b["actions"][0]["instructions"])
+            self.assertIn(f"{ev['recent']:,.0f}", b["title"])
+        log(f"  tracking: {len(ds)} discrepancies briefed: " + "; ".join(
+            by[("tracking_discrepancy",) + subject_id(d)][0]["title"] for d in ds))
 
 
 def main():
