@@ -83,5 +83,7 @@ int hl_cli_config(int argc, char **argv);
 int hl_cli_rules(int argc, char **argv);
 int hl_cli_recipe(int argc, char **argv);
 int hl_cli_pull(int argc, char **argv);
+int hl_cli_deliver(int argc, char **argv);
+int hl_cli_mail(int argc, char **argv);
 
 #endif

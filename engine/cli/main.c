@@ -17,6 +17,8 @@ static const hl_cli_command commands[] = {
     {"metrics", "aggregate ad-day exports/reports into counters and metrics", hl_cli_metrics},
     {"analyze", "compare creatives, test trends, diagnose: writes DIR/findings.json", hl_cli_analyze},
     {"pull", "pull daily ad rows from TikTok's Marketing API into JSON lines", hl_cli_pull},
+    {"deliver", "post recipes to a video generator's webhook, each exactly once", hl_cli_deliver},
+    {"mail", "mail the report (HTML + a text summary of the top briefs)", hl_cli_mail},
     {"stats", "statistics calculator: intervals, tests, power, sequential, Bayes", hl_cli_stats},
     {"rules", "check, list or test a Lua rule pack", hl_cli_rules},
     {"recipe", "print a recipe's ffmpeg splice, or recipes as generator requests", hl_cli_recipe},
