@@ -93,6 +93,10 @@ static const key keys[] = {
     {"rules.instructions", K_NUM, F(rules_instructions), 10000000, 1000, 1e11,
      "VM instructions per rule call"},
     {"rules.memory_mb", K_NUM, F(rules_memory_mb), 64, 1, 65536, "memory of the rule state (MiB)"},
+    {"columns.file", K_STR, F(columns_file), 0, 0, 1023,
+     "custom columns file (\"\" = the bundled scripts/columns.lua)"},
+    {"reports.dir", K_STR, F(reports_dir), 0, 0, 1023,
+     "directory of your report templates, added to the bundled scripts/reports (\"\" = none)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

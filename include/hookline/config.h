@@ -69,6 +69,9 @@ typedef struct hl_config {
     char rules_dir[1024];           /* the rule pack; "" = the bundled scripts/rules */
     double rules_instructions;      /* VM instructions per rule call; 10 million */
     double rules_memory_mb;         /* memory of the rule state; 64 MiB */
+    /* columns.*, reports.* */
+    char columns_file[1024];        /* custom columns; "" = the bundled scripts/columns.lua */
+    char reports_dir[1024];         /* user report templates, beside the bundled ones; "" */
 } hl_config;
 
 /* Fills cfg with the documented defaults. */
