@@ -56,6 +56,8 @@ static const char css[] =
     "h3{font-size:17px;line-height:1.3;margin:26px 0 2px}\n"
     "h4{font-size:15px;line-height:1.3;margin:0 0 4px}\n"
     ".card h3{margin-top:0}\n"
+    "summary{font-size:16px;font-weight:600;line-height:1.35;cursor:pointer}\n"
+    "details[open] summary{margin-bottom:6px}\n"
     "p{margin:4px 0 8px}ol,ul{margin:4px 0 8px;padding-left:22px}li{margin:2px 0}\n"
     "a{color:#0969da;text-decoration:none}\n"
     ".muted{color:#57606a}.small{font-size:13px}\n"
@@ -402,17 +404,22 @@ static void subject_link(const rep *r, const hl_subject *s)
         fputs("</a>", f);
 }
 
+/* The first few briefs open, the rest folded (<details> needs no script; a mail client that
+ * does not know it shows them all). */
+#define OPEN_BRIEFS 5
+
 static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t rank)
 {
     FILE *f = r->f;
     size_t nd;
     const hl_brief_diag *d = &hl_briefs_diagnoses(bs, &nd)[x->diag];
     char num[64];
-    fprintf(f, "<div class=\"card\" id=\"");
+    fprintf(f, "<details class=\"card brief\" id=\"");
     hl_rh_esc(f, x->id);
-    fprintf(f, "\">\n<h3><span class=\"rank\">%zu</span>", rank);
+    fprintf(f, "\"%s>\n<summary><span class=\"rank\">%zu</span>", rank <= OPEN_BRIEFS ? " open" : "",
+            rank);
     hl_rh_esc(f, x->title);
-    fprintf(f, "</h3>\n<p class=\"small muted\">%s ", hl_level_name(x->subject.level));
+    fprintf(f, "</summary>\n<p class=\"small muted\">%s ", hl_level_name(x->subject.level));
     subject_link(r, &x->subject);
     if (x->subject.level == HL_LEVEL_AD && x->subject.adgroup_name) {
         fputs(" · ad group ", f);
@@ -446,7 +453,7 @@ static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t r
         hl_rh_esc(f, x->notes[k]);
         fputs("</p>\n", f);
     }
-    fputs("</div>\n", f);
+    fputs("</details>\n", f);
 }
 
 static int briefs(rep *r, const hl_briefs *bs)
@@ -463,9 +470,9 @@ static int briefs(rep *r, const hl_briefs *bs)
     if (!n)
         fputs("<p class=\"muted\">No briefs today: no diagnosis the rules act on.</p>\n", r->f);
     else
-        fputs("<p class=\"small muted\">Highest priority first (spend at stake × effect "
-              "size).</p>\n",
-              r->f);
+        fprintf(r->f, "<p class=\"small muted\">Highest priority first (spend at stake × effect "
+                      "size)%s.</p>\n",
+                n > OPEN_BRIEFS ? "; tap a title to open a folded brief" : "");
     for (size_t i = 0; i < n && i < MAX_BRIEFS; i++)
         brief(r, bs, p[i], i + 1);
     if (n > MAX_BRIEFS)

@@ -14,6 +14,7 @@
 #define MUTED "#57606a"
 #define GRID "#e6e9ed"
 #define TRACK "#eef1f4"
+#define HALO " stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" stroke-linejoin=\"round\""
 
 hl_rh_tone hl_rh_tone_of(const hl_comparison *c)
 {
@@ -146,12 +147,20 @@ static double co(double v)
     return isfinite(v) ? v : 0;
 }
 
-static void open_svg(FILE *f, const char *cls, double w, double h, const char *label)
+static void open_svg(FILE *f, const char *cls, double w, double h, const char *label, double font)
 {
     fprintf(f,
             "<svg class=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
-            "width=\"100%%\" role=\"img\" aria-label=\"%s\" font-size=\"11\" fill=\"" INK "\">",
-            cls, co(w), co(h), label);
+            "width=\"100%%\" role=\"img\" aria-label=\"%s\" font-size=\"%g\" fill=\"" INK "\">",
+            cls, co(w), co(h), label, font);
+}
+
+static size_t codepoints(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
 }
 
 static void text(FILE *f, double x, double y, const char *anchor, const char *extra,
@@ -170,7 +179,7 @@ void hl_rh_svg_funnel(FILE *f, const hl_rh_step steps[HL_RH_NSTEPS])
 {
     const double row = 20, bx = 136, bw = 104;
     char num[64], line[96];
-    open_svg(f, "funnel", 320, row * HL_RH_NSTEPS + 2, "Funnel");
+    open_svg(f, "funnel", 320, row * HL_RH_NSTEPS + 2, "Funnel", 11);
     for (int i = 0; i < HL_RH_NSTEPS; i++) {
         const hl_rh_step *s = &steps[i];
         double y = 1 + i * row;
@@ -244,12 +253,13 @@ void hl_rh_svg_retention(FILE *f, const hl_val ad[HL_RH_NRET], const hl_val grou
     }
     /* The scale tops out at the next 10 %, so curves of one ad group share a scale often. */
     double ymax = fmin(1, fmax(0.1, ceil(hi * 10 - 1e-9) / 10));
-    open_svg(f, "retention", 320, 118, "Retention curve");
+    open_svg(f, "retention", 320, 118, "Retention curve", 11);
     for (int k = 0; k <= 2; k++) {
         double v = ymax * k / 2, y = bot - (bot - top) * k / 2;
         fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"" GRID "\"/>",
                 x0, x1, y, y);
-        text(f, x0 - 4, y + 4, "end", " fill=\"" MUTED "\"", hl_rh_pct(num, sizeof num, v), 0);
+        snprintf(num, sizeof num, "%.0f%%", 100 * v); /* whole tens: no decimals */
+        text(f, x0 - 4, y + 4, "end", " fill=\"" MUTED "\"", num, 0);
     }
     for (int i = 0; i < HL_RH_NRET; i++) {
         xs[i] = x0 + (x1 - x0) * i / (HL_RH_NRET - 1);
@@ -277,7 +287,9 @@ static double nice_step(double span)
 
 void hl_rh_svg_forest(FILE *f, const hl_rh_forest_row *rows, size_t n, const char *axis_title)
 {
-    const double row = 36, px0 = 8, px1 = 352;
+    /* Rows are a text line (name left, lift and interval right) over the interval: no label
+     * column, so the plot keeps the full width of a phone. */
+    const double row = 40, px0 = 8, px1 = 352;
     /* Lifts are relative, so -100 % is the floor; far tails are cut at +300 % with an arrow. */
     const double floor_ = -1, ceil_ = 3;
     double lo = 0, hi = 0;
@@ -299,9 +311,10 @@ void hl_rh_svg_forest(FILE *f, const hl_rh_forest_row *rows, size_t n, const cha
     hi = ceil(hi / step - 1e-9) * step;
     double h = row * (double)n;
 #define X(v) (px0 + (px1 - px0) * (fmin(hi, fmax(lo, (v))) - lo) / (hi - lo))
-    open_svg(f, "forest", 360, h + 36, "Forest plot of lifts");
-    for (double t = lo; t <= hi + step / 2; t += step) {
-        double x = X(t);
+    open_svg(f, "forest", 360, h + 38, "Forest plot of lifts", 12.5);
+    int nticks = (int)lround((hi - lo) / step);
+    for (int k = 0; k <= nticks; k++) {
+        double t = lo + step * k, x = X(t);
         int zero = fabs(t) < step / 2;
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%.0f\" stroke=\"%s\"%s/>", co(x),
                 co(x), h + 4, zero ? MUTED : GRID, zero ? " stroke-dasharray=\"3 3\"" : "");
@@ -310,32 +323,36 @@ void hl_rh_svg_forest(FILE *f, const hl_rh_forest_row *rows, size_t n, const cha
         else
             snprintf(line, sizeof line, "%s%.*f%%", t < 0 ? "\xe2\x88\x92" : "+",
                      step * 100 < 1 ? 1 : 0, fabs(t) * 100);
-        text(f, x, h + 16, x < 20 ? "start" : x > 340 ? "end" : "middle",
+        text(f, x, h + 17, x < 20 ? "start" : x > 340 ? "end" : "middle",
              " fill=\"" MUTED "\"", line, 0);
     }
-    fprintf(f, "<text x=\"180\" y=\"%.0f\" text-anchor=\"middle\" fill=\"" MUTED "\">", h + 31);
+    fprintf(f, "<text x=\"180\" y=\"%.0f\" text-anchor=\"middle\" fill=\"" MUTED "\">", h + 34);
     hl_rh_esc(f, axis_title);
     fputs("</text>", f);
     for (size_t i = 0; i < n; i++) {
         const hl_rh_forest_row *r = &rows[i];
         double y = row * (double)i;
         const char *col = hl_rh_colour(r->tone);
-        fprintf(f, "<text x=\"0\" y=\"%.0f\" font-weight=\"600\">", y + 12);
-        hl_rh_esc_n(f, r->name, 30);
-        fputs("</text>", f);
-        if (!r->lift.ok) {
+        /* A white halo keeps names and values readable over the grid and the zero line. */
+        if (!r->lift.ok)
             snprintf(line, sizeof line, "%s %s", HL_RH_DASH, r->why ? r->why : "");
-            text(f, 360, y + 12, "end", " fill=\"" MUTED "\"", line, 1);
-            continue;
-        }
-        if (r->lo.ok && r->hi.ok)
+        else if (r->lo.ok && r->hi.ok)
             snprintf(line, sizeof line, "%s (%s to %s)", hl_rh_lift(num, sizeof num, r->lift.v),
                      hl_rh_lift(a, sizeof a, r->lo.v), hl_rh_lift(b, sizeof b, r->hi.v));
         else
             snprintf(line, sizeof line, "%s", hl_rh_lift(num, sizeof num, r->lift.v));
-        fprintf(f, "<text x=\"360\" y=\"%.0f\" text-anchor=\"end\" fill=\"%s\">%s</text>", y + 12,
-                r->tone == HL_RH_UNDECIDED || r->tone == HL_RH_NEUTRAL ? MUTED : col, line);
-        double ly = y + 25;
+        /* About 50 characters fit on a line at this size: the name gets what the numbers leave. */
+        size_t used = codepoints(line), room = used < 34 ? 46 - used : 12;
+        fprintf(f, "<text x=\"0\" y=\"%.0f\" font-weight=\"600\"" HALO ">", y + 14);
+        hl_rh_esc_n(f, r->name, room);
+        fputs("</text>", f);
+        fprintf(f, "<text x=\"360\" y=\"%.0f\" text-anchor=\"end\" fill=\"%s\"" HALO ">", y + 14,
+                r->tone == HL_RH_UNDECIDED || r->tone == HL_RH_NEUTRAL ? MUTED : col);
+        hl_rh_esc(f, line);
+        fputs("</text>", f);
+        if (!r->lift.ok)
+            continue;
+        double ly = y + 29;
         if (r->lo.ok && r->hi.ok) {
             fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" "
                        "stroke-width=\"2.5\" stroke-linecap=\"round\"/>",
@@ -357,7 +374,7 @@ void hl_rh_svg_sparklines(FILE *f, const hl_rh_series *s, size_t n, int shade_fr
     const double row = 34, x0 = 100, x1 = 316;
     double xs[MAXD], ys[MAXD];
     unsigned char ok[MAXD];
-    open_svg(f, "sparkline", 320, row * (double)n, "Daily CTR and CPM");
+    open_svg(f, "sparkline", 320, row * (double)n, "Daily CTR and CPM", 11);
     for (size_t k = 0; k < n; k++) {
         const hl_rh_series *r = &s[k];
         double top = row * (double)k, lo = INFINITY, hi = -INFINITY;
