@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 pkgs="build-essential cmake pkg-config libgsl-dev liblua5.4-dev libcjson-dev \
-libcurl4-openssl-dev libsqlite3-dev libssl-dev python3 python3-numpy python3-jsonschema chromium"
+libcurl4-openssl-dev libsqlite3-dev libssl-dev python3 python3-numpy python3-jsonschema chromium fonts-liberation"
 
 missing=""
 for p in $pkgs; do
