@@ -59,9 +59,9 @@ class BadDocument(ValueError):
 
 def _jsonschema():
     try:
-        import jsonschema  # noqa: F401
-        from jsonschema import Draft202012Validator  # noqa: F401
-    except ImportError as e:
+        import jsonschema
+        jsonschema.Draft202012Validator  # draft 2020-12 support (jsonschema >= 4)
+    except (ImportError, AttributeError) as e:
         raise Unavailable("python3-jsonschema with draft 2020-12 support is needed "
                           f"(apt-get install -y python3-jsonschema): {e}") from None
     return jsonschema
