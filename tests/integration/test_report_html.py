@@ -408,7 +408,7 @@ def main():
     for test, why in result.skipped:
         print(f"SKIPPED {test}: {why}")
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
+    passed = max(0, result.testsRun - failed - len(result.skipped))  # setUpClass errors count as failed, not run
     shutil.rmtree(_tmp, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
