@@ -11,6 +11,8 @@ header. The receiver behaves like an idempotent API:
       drop_after              the delivery is ACCEPTED, then the connection is closed without an
                               answer (the client cannot know: its retry must carry the same key)
       slow                    sleeps --slow-s seconds, then fails with 503 (past the client timeout)
+      ok                      no failure for this attempt
+    (--delay-s S delays every answer, to give a test time to interrupt the client);
     (--fail-keys restricts the failures to some keys); --plan KEY=MODE,MODE... gives one key its
     own sequence of failures for its first attempts (it overrides --fail-first for that key);
   - --reject KEY=STATUS answers STATUS (e.g. 400) to every attempt of KEY;
@@ -61,6 +63,7 @@ class State:
         self.secret = args.secret
         self.retry_after = args.retry_after
         self.slow_s = args.slow_s
+        self.delay_s = args.delay_s
         self.ok_status = args.ok_status
         self.created = set(filter(None, (args.created_keys or "").split(",")))
         self.accepted_keys = set(filter(None, (args.accepted_keys or "").split(",")))
@@ -152,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             n = st.attempts.get(key, 0) + 1
             st.attempts[key] = n
+        if st.delay_s:
+            time.sleep(st.delay_s)
         entry = {"t": t, "key": key, "attempt": n, "path": self.path,
                  "content_type": self.headers.get("Content-Type"), "signature": sig,
                  "body_sha256": hashlib.sha256(body).hexdigest(), "length": len(body),
@@ -242,6 +247,7 @@ def main(argv=None):
     ap.add_argument("--plan", action="append", help="KEY=MODE,MODE,... (repeatable)")
     ap.add_argument("--retry-after", default="1")
     ap.add_argument("--slow-s", type=float, default=3.0)
+    ap.add_argument("--delay-s", type=float, default=0.0, help="sleep before every answer")
     ap.add_argument("--ok-status", type=int, default=200)
     ap.add_argument("--created-keys")
     ap.add_argument("--accepted-keys")
