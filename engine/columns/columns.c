@@ -112,7 +112,8 @@ static int is_nil_error(const char *m)
 
 static int is_zero_division_error(const char *m)
 {
-    return m && (strstr(m, "attempt to perform 'n//0'") || strstr(m, "attempt to perform 'n%%0'"));
+    return m && (strstr(m, "attempt to divide by zero") || strstr(m, "attempt to perform 'n//0'") ||
+                 strstr(m, "attempt to perform 'n%0'"));
 }
 
 /* Evaluates another custom column from inside a formula (the budget is still armed). */

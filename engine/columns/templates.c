@@ -6,6 +6,7 @@
  * the limit. A mistake is an error at the file and line of the offending name (found in the
  * source after the report{} call) with the nearest valid name as a suggestion.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -82,6 +83,32 @@ static unsigned long token_line(const char *src, unsigned long from, const char 
         }
         if (line >= from && (*p == '"' || *p == '\'') && strncmp(p + 1, word, wl) == 0 &&
             p[1 + wl] == *p)
+            return line;
+    }
+    return from;
+}
+
+/* The line of the key `word =` (a table field) at or after line from, or from: where the
+ * search for a name in that field starts. */
+static unsigned long key_line(const char *src, unsigned long from, const char *word)
+{
+    if (!src)
+        return from;
+    size_t wl = strlen(word);
+    unsigned long line = 1;
+    for (const char *p = src; *p; p++) {
+        if (*p == '\n') {
+            line++;
+            continue;
+        }
+        if (line < from || strncmp(p, word, wl) != 0)
+            continue;
+        if (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+            continue;
+        const char *q = p + wl;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '=' && q[1] != '=')
             return line;
     }
     return from;
@@ -238,6 +265,7 @@ static void read_columns(lua_State *L, hl_templates *t, unsigned long line, tmpl
                 "report '%s': 'columns' must be a list of column names, e.g. "
                 "{ \"ad_name\", \"ctr\" }",
                 tname);
+    line = key_line(t->src, line, "columns");
     int ci = lua_gettop(L);
     size_t n = (size_t)lua_rawlen(L, ci);
     if (n == 0 || n > 200)
@@ -291,6 +319,7 @@ static void read_filters(lua_State *L, hl_templates *t, unsigned long line, tmpl
         lua_pop(L, 1);
         return;
     }
+    line = key_line(t->src, line, "filters");
     if (lua_type(L, -1) != LUA_TTABLE)
         fail_at(L, t, line, NULL, "report '%s': 'filters' must be a list of { column = ..., "
                                   "op = \">=\", value = ... }",
@@ -390,6 +419,7 @@ static void read_sort(lua_State *L, hl_templates *t, unsigned long line, tmpl *x
         lua_pop(L, 1);
         return;
     }
+    line = key_line(t->src, line, "sort");
     size_t n = lua_type(L, si) == LUA_TSTRING ? 1
                : lua_type(L, si) == LUA_TTABLE ? (size_t)lua_rawlen(L, si)
                                                : 0;
