@@ -449,6 +449,8 @@ class Coverage(unittest.TestCase):
                     seen.add(("decision", c["decision"]))
                     if c["needed"]:
                         seen.add(("needed",))
+                        if None in c["needed"].values():
+                            seen.add(("null in needed",))
                     if c.get("status"):
                         seen.add(("comparison status",))
                 for t in f["trends"]:
@@ -493,7 +495,7 @@ class Coverage(unittest.TestCase):
         want |= {("comparison level", lv) for lv in ("ad", "adgroup")}
         want |= {("decision", d) for d in ("better", "worse", "no_difference", "undecided")}
         want |= {("trend level", lv) for lv in ("ad", "adgroup", "campaign", "advertiser")}
-        want |= {("needed",), ("comparison status",), ("trend status",), ("null counter",)}
+        want |= {("needed",), ("null in needed",), ("comparison status",), ("trend status",), ("null counter",)}
         want |= {("diagnosis level", lv) for lv in ("ad", "campaign", "advertiser")}
         want |= {("code", c) for c in ("weak_hook", "tracking_discrepancy", "insufficient_data")}
         want |= {("details",), ("no hypothesis",), ("hypothesis without baseline",),
@@ -640,6 +642,12 @@ FINDINGS_MUTATIONS = [
      _cmp(lambda c: c["needed"], "needed", lambda c: c["needed"].update(unit="views"))),
     ("tiny_day3", "comparison: needed.days dropped",
      _cmp(lambda c: c["needed"], "needed", lambda c: c["needed"].pop("days"))),
+    ("tiny_day3", "comparison: null needed.per_arm without its reason",
+     _cmp(lambda c: c["needed"] and c["needed"]["per_arm"] is None, "null per_arm",
+          lambda c: c["needed"].update(status={"days": "x"}))),
+    ("tiny_day3", "comparison: needed.status names another key",
+     _cmp(lambda c: c["needed"] and c["needed"].get("status"), "needed status",
+          lambda c: c["needed"]["status"].update(unit="x"))),
     ("example", "comparison: chance_to_beat outside bayes mode",
      _cmp(ANY, "any", _setk("chance_to_beat", 0.5))),
     ("example_bayes", "comparison: bayes without expected_loss",
@@ -840,6 +848,7 @@ def small(kind, doc):
         d["ads"] = d["ads"][:2]
         d["comparisons"] = first_of_each(d["comparisons"], lambda c: (
             c["subject"]["level"], c["decision"], bool(c.get("status")), nul(c["needed"]),
+            bool((c["needed"] or {}).get("status")),
             nul(c["value"]), nul(c["p_value"]), nul(c["p_adjusted"])))
         d["trends"] = first_of_each(d["trends"], lambda t: (
             t["subject"]["level"], t["metric"], bool(t.get("status")), nul(t["prior"])))
