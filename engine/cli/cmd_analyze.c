@@ -42,7 +42,8 @@ static const char usage[] =
     "(winner, loser, weak_hook, weak_hold, weak_cta, landing_page_mismatch, fatigue,\n"
     "no_delivery, audience_too_narrow, tracking_discrepancy, insufficient_data,\n"
     "kitbash_candidate). Lua rules then turn the diagnoses into creative briefs:\n"
-    "DIR/briefs.json and DIR/briefs.md. Settings: `hookline config defaults`.\n"
+    "DIR/briefs.json and DIR/briefs.md. DIR/report.html shows it all on one static page\n"
+    "(no script, opens offline and on a phone). Settings: `hookline config defaults`.\n"
     "Exit 1 when a rule failed (the run completes; see rule_errors in briefs.json).";
 
 typedef struct keep_ctx {
