@@ -85,5 +85,6 @@ int hl_cli_recipe(int argc, char **argv);
 int hl_cli_pull(int argc, char **argv);
 int hl_cli_deliver(int argc, char **argv);
 int hl_cli_mail(int argc, char **argv);
+int hl_cli_report_command(int argc, char **argv); /* `report` (hl_cli_report prints errors) */
 
 #endif

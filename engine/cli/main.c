@@ -16,6 +16,8 @@ static int cmd_help(int argc, char **argv);
 static const hl_cli_command commands[] = {
     {"metrics", "aggregate ad-day exports/reports into counters and metrics", hl_cli_metrics},
     {"analyze", "compare creatives, test trends, diagnose: writes DIR/findings.json", hl_cli_analyze},
+    {"report", "a report template (creative performance, funnel, yours) as table/csv/md/html/json",
+     hl_cli_report_command},
     {"pull", "pull daily ad rows from TikTok's Marketing API into JSON lines", hl_cli_pull},
     {"deliver", "post recipes to a video generator's webhook, each exactly once", hl_cli_deliver},
     {"mail", "mail the report (HTML + a text summary of the top briefs)", hl_cli_mail},
