@@ -419,7 +419,8 @@ static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t r
     fprintf(f, "\"%s>\n<summary><span class=\"rank\">%zu</span>", rank <= OPEN_BRIEFS ? " open" : "",
             rank);
     hl_rh_esc(f, x->title);
-    fprintf(f, "</summary>\n<p class=\"small muted\">%s ", hl_level_name(x->subject.level));
+    fprintf(f, "</summary>\n<p class=\"small muted\">%s ",
+            x->subject.level == HL_LEVEL_ADGROUP ? "ad group" : hl_level_name(x->subject.level));
     subject_link(r, &x->subject);
     if (x->subject.level == HL_LEVEL_AD && x->subject.adgroup_name) {
         fputs(" · ad group ", f);
