@@ -6,9 +6,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/tabular.h"
+#include "hookline/columns.h"
+#include "hookline/config.h"
 #include "hookline/ingest.h"
 #include "hookline/metrics.h"
 #include "hookline/output.h"
@@ -27,6 +30,8 @@ static const hl_cli_opt opts[] = {
     {"format", 'f', HL_ARG_VALUE, "FMT", "table (default), csv, json or md"},
     {"output", 'o', HL_ARG_VALUE, "FILE", "write there (atomically) instead of stdout"},
     {"strict", 0, HL_ARG_FLAG, NULL, "funnel inconsistencies are errors, not warnings"},
+    {"columns-file", 0, HL_ARG_VALUE, "FILE", "custom columns (default: scripts/columns.lua)"},
+    {"config", 0, HL_ARG_VALUE, "FILE", "hookline.lua (columns.file)"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -34,16 +39,27 @@ static const char usage[] =
     "--input FILE... [--level ad|adgroup|campaign|advertiser] [--by-day]\n"
     "       [--from D --to D | --last N [--as-of D]] [--columns a,b,c] [--sort COL[:desc]]\n"
     "       [--format table|csv|json|md] [--output FILE] [--strict]\n"
+    "       [--columns-file FILE] [--config FILE]\n"
     "\n"
     "Reads TikTok Ads Manager exports and Marketing API reports (any mix; a later file replaces\n"
     "the same ad and date from an earlier one) and prints counters and metrics per ad, ad group,\n"
     "campaign or advertiser. Metrics: ctr = clicks/impressions, cpc, cpm, cvr = conversions/clicks,\n"
     "cpa, roas, hook_rate = views_2s/impressions, view_rate_6s, hold_rate = views_6s/views_2s,\n"
     "play_rate, completion_rate, view_rate_p25..p100, frequency, cost_per_landing_page_view,\n"
-    "cost_per_add_to_cart. Undefined values (division by zero, missing data) print empty/null.";
+    "cost_per_add_to_cart. Undefined values (division by zero, missing data) print empty/null.\n"
+    "Custom columns (Lua formulas, scripts/columns.lua or --columns-file or columns.file in the\n"
+    "config; see scripts/SCRIPTING.md) can be named in --columns and --sort.";
 
 /* Output columns. */
-typedef enum colsrc { SRC_TEXT, SRC_DATE, SRC_DAYS, SRC_COUNTER, SRC_METRIC, SRC_EXTRA } colsrc;
+typedef enum colsrc {
+    SRC_TEXT,
+    SRC_DATE,
+    SRC_DAYS,
+    SRC_COUNTER,
+    SRC_METRIC,
+    SRC_EXTRA,
+    SRC_CUSTOM
+} colsrc;
 
 typedef struct outcol {
     const char *name;
@@ -57,6 +73,8 @@ typedef struct view {
     const outcol *cols;
     size_t *order; /* row order after --sort */
     char (*dates)[11];
+    const hl_val *custom; /* per aggregated row: ncustom custom column values */
+    size_t ncustom;
 } view;
 
 static void get_cell(void *ud, size_t r, size_t c, hl_cellval *out)
@@ -90,7 +108,85 @@ static void get_cell(void *ud, size_t r, size_t c, hl_cellval *out)
         out->is_null = !row->extra_present[oc->index];
         out->num = row->extra[oc->index];
         break;
+    case SRC_CUSTOM: {
+        const hl_val *cv = &v->custom[v->order[r] * v->ncustom + (size_t)oc->index];
+        out->is_null = !cv->ok;
+        out->num = cv->ok ? cv->v : 0;
+        break;
     }
+    }
+}
+
+static hl_colkind custom_kind(hl_column_kind k)
+{
+    switch (k) {
+    case HL_COLUMN_COUNT:
+        return HL_CK_COUNT;
+    case HL_COLUMN_MONEY:
+        return HL_CK_MONEY;
+    case HL_COLUMN_PROPORTION:
+        return HL_CK_PROPORTION;
+    case HL_COLUMN_RATIO:
+        return HL_CK_RATIO;
+    default:
+        return HL_CK_NUMBER;
+    }
+}
+
+/* Does a --columns or --sort spec name something that is not built in (nor an extra column)? */
+static int names_custom(const char *spec, const hl_table *t)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", spec ? spec : "");
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        while (*tok == ' ')
+            tok++;
+        char *end = tok + strcspn(tok, ": ");
+        *end = '\0';
+        if (!*tok || hl_columns_builtin(tok))
+            continue;
+        int extra = 0;
+        for (size_t i = 0; i < hl_table_extra_count(t) && !extra; i++)
+            extra = strcmp(hl_table_extra_name(t, i), tok) == 0;
+        if (!extra)
+            return 1;
+    }
+    return 0;
+}
+
+/* Evaluates the custom columns shown or sorted on, for every row, before anything is printed:
+ * a formula error exits 2 with nothing written. */
+static hl_status eval_custom(hl_columns *cc, const hl_agg *agg, const outcol *cols, size_t ncols,
+                             const char *sortname, hl_val **out, hl_error *err)
+{
+    size_t nc = hl_columns_count(cc), nr = hl_agg_count(agg);
+    hl_val *m = malloc((nr * nc > 0 ? nr * nc : 1) * sizeof *m);
+    unsigned char *need = calloc(nc ? nc : 1, 1);
+    if (!m || !need) {
+        free(m);
+        free(need);
+        return hl_error_set(err, HL_EINTERNAL, "", 0, 0, "out of memory");
+    }
+    for (size_t i = 0; i < ncols; i++)
+        if (cols[i].src == SRC_CUSTOM)
+            need[cols[i].index] = 1;
+    int si = sortname ? hl_columns_find(cc, sortname) : -1;
+    if (si >= 0)
+        need[si] = 1;
+    hl_status st = HL_OK;
+    for (size_t r = 0; r < nr && st == HL_OK; r++)
+        for (size_t k = 0; k < nc && st == HL_OK; k++) {
+            m[r * nc + k] = hl_undef("not_evaluated");
+            if (need[k])
+                st = hl_columns_eval(cc, k, hl_agg_row_at(agg, r), &m[r * nc + k], err);
+        }
+    free(need);
+    if (st != HL_OK) {
+        free(m);
+        return st;
+    }
+    *out = m;
+    return HL_OK;
 }
 
 static hl_colkind metric_kind(hl_metric m)
@@ -241,6 +337,8 @@ int hl_cli_metrics(int argc, char **argv)
     sort_item *items = NULL;
     char(*dates)[11] = NULL;
     hl_atomic_file *af = NULL;
+    hl_columns *custom = NULL;
+    hl_val *cvals = NULL;
     hl_error err;
     memset(&err, 0, sizeof err);
     rc = HL_EINPUT;
@@ -268,6 +366,13 @@ int hl_cli_metrics(int argc, char **argv)
         goto out;
     }
     const int by_day = hl_cli_flag(&a, "by-day");
+    hl_config cfg;
+    hl_config_defaults(&cfg);
+    const char *cfgpath = hl_cli_get(&a, "config");
+    if (cfgpath && hl_config_load(&cfg, cfgpath, &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
 
     /* Window. */
     const char *sfrom = hl_cli_get(&a, "from"), *sto = hl_cli_get(&a, "to");
@@ -370,8 +475,39 @@ int hl_cli_metrics(int argc, char **argv)
         goto out;
     }
 
+    /* Custom columns: the file given (--columns-file, columns.file), else the bundled one when
+     * --columns or --sort name a column that is not built in. */
+    {
+        const char *cf = hl_cli_get(&a, "columns-file");
+        if (!cf && cfg.columns_file[0])
+            cf = cfg.columns_file;
+        if (!cf && (names_custom(hl_cli_get(&a, "columns"), table) ||
+                    names_custom(hl_cli_get(&a, "sort"), table)) &&
+            access(hl_columns_default_file(), R_OK) == 0)
+            cf = hl_columns_default_file();
+        if (cf && hl_columns_load(cf, NULL, &custom, &err) != HL_OK) {
+            rc = hl_cli_report(&err);
+            goto out;
+        }
+        size_t nx = hl_table_extra_count(table);
+        const char **xn = malloc((nx ? nx : 1) * sizeof *xn);
+        if (!xn) {
+            rc = HL_EINTERNAL;
+            goto out;
+        }
+        for (size_t i = 0; i < nx; i++)
+            xn[i] = hl_table_extra_name(table, i);
+        hl_status st = custom ? hl_columns_set_extra_names(custom, xn, nx) : HL_OK;
+        free(xn);
+        if (st != HL_OK) {
+            rc = HL_EINTERNAL;
+            goto out;
+        }
+    }
+
     /* Columns. */
-    size_t maxcols = 16 + HL_NCOUNTERS + HL_NMETRICS + hl_table_extra_count(table);
+    size_t maxcols = 16 + HL_NCOUNTERS + HL_NMETRICS + hl_table_extra_count(table) +
+                     hl_columns_count(custom);
     allcols = calloc(maxcols, sizeof *allcols);
     cols = calloc(maxcols, sizeof *cols);
     if (!allcols || !cols) {
@@ -380,6 +516,11 @@ int hl_cli_metrics(int argc, char **argv)
     }
     size_t nlevel = level_columns(level, allcols);
     size_t nall = nlevel + value_columns(table, by_day, allcols + nlevel);
+    for (size_t k = 0; k < hl_columns_count(custom); k++) {
+        const hl_column_info *ci = hl_columns_info(custom, k);
+        if (find_col(allcols, nall, ci->name) < 0)
+            allcols[nall++] = (outcol){ci->name, SRC_CUSTOM, (int)k, custom_kind(ci->kind)};
+    }
     size_t ncols = 0;
     const char *colspec = hl_cli_get(&a, "columns");
     if (colspec || fmt == HL_FMT_TABLE) {
@@ -439,8 +580,18 @@ int hl_cli_metrics(int argc, char **argv)
         else
             dates[i][0] = '\0';
     }
-    view vw = {agg, allcols, order, dates};
+    view vw = {agg, allcols, order, dates, NULL, hl_columns_count(custom)};
     const char *sortspec = hl_cli_get(&a, "sort");
+    if (custom) {
+        char sname[128];
+        snprintf(sname, sizeof sname, "%s", sortspec ? sortspec : "");
+        sname[strcspn(sname, ":")] = '\0';
+        if (eval_custom(custom, agg, cols, ncols, sname, &cvals, &err) != HL_OK) {
+            rc = hl_cli_report(&err);
+            goto out;
+        }
+        vw.custom = cvals;
+    }
     if (sortspec) {
         char sname[128];
         snprintf(sname, sizeof sname, "%s", sortspec);
@@ -566,6 +717,8 @@ int hl_cli_metrics(int argc, char **argv)
     rc = 0;
 out:
     hl_atomic_abort(af);
+    free(cvals);
+    hl_columns_free(custom);
     free(items);
     free(order);
     free(dates);
