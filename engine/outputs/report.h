@@ -7,9 +7,12 @@
 #define HL_OUTPUTS_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "hookline/compare.h"
+#include "hookline/config.h"
+#include "hookline/metrics.h"
 
 #define HL_RH_DASH "\xe2\x80\x93" /* "–": an undefined number */
 
@@ -76,5 +79,48 @@ void hl_rh_svg_retention(FILE *f, const hl_val ad[HL_RH_NRET], const hl_val grou
 void hl_rh_svg_forest(FILE *f, const hl_rh_forest_row *rows, size_t n, const char *axis_title);
 /* shade_from: index of the first day of the trend window (shaded), or -1. */
 void hl_rh_svg_sparklines(FILE *f, const hl_rh_series *s, size_t n, int shade_from);
+
+/* ---- the page's state, shared by report_html.c and report_groups.c ---- */
+
+/* A page, not a database: the biggest ad groups and ads get charts, the rest are counted and
+ * left to findings.json. */
+#define HL_RH_MAX_GROUPS 40
+#define HL_RH_MAX_ADS 20
+
+typedef struct hl_rh_group {
+    size_t first, n; /* run in order[] */
+    double spend;
+    int goal_cpa;    /* the campaign tracks conversions: the goal metric is CPA, else CTR */
+} hl_rh_group;
+
+typedef struct hl_rh_report {
+    FILE *f;
+    const hl_findings *fd;
+    const hl_config *cfg;
+    const hl_ad_view *ads;
+    size_t nads;
+    const hl_comparison *cmp;
+    const hl_diagnosis *dx;
+    size_t ndx;
+    size_t *order;        /* ads by ad group, biggest spend first within it */
+    hl_rh_group *groups;  /* biggest spend first */
+    size_t ngroups;
+    int *goal_cpa;        /* per ad, from its campaign */
+    size_t *shown;        /* per ad: 1 + rank of its ad group when it has charts, else 0 */
+    size_t ncampaigns;
+    const char *currency; /* of every ad, or "mixed currencies" */
+    char level[16];       /* of the intervals: "95%" */
+} hl_rh_report;
+
+/* Small writers (report_html.c). */
+const char *hl_rh_name(const hl_subject *s);            /* display name of a subject */
+int hl_rh_same(const char *a, const char *b);           /* equal strings, NULL only to NULL */
+void hl_rh_badge(FILE *f, const char *code);            /* a diagnosis code as a badge */
+void hl_rh_metric(const double *v, uint32_t present, hl_metric m, hl_val *out);
+/* v as a percentage (pct) or a number with decimals; "–" when undefined. */
+const char *hl_rh_val(char *buf, size_t cap, hl_val v, int pct, int decimals);
+
+/* The ad-group section (report_groups.c). Returns 0, or -1 when out of memory. */
+int hl_rh_groups(hl_rh_report *r);
 
 #endif

@@ -15,36 +15,7 @@
 #include "hookline/stats.h"
 #include "outputs/report.h"
 
-/* A page, not a database: the biggest ad groups and ads get charts, the rest are counted and
- * left to findings.json. */
-#define MAX_GROUPS 40
-#define MAX_ADS 20
 #define MAX_BRIEFS 50
-
-typedef struct grp {
-    size_t first, n; /* run in order[] */
-    double spend;
-    int goal_cpa;    /* the campaign tracks conversions: the goal metric is CPA, else CTR */
-} grp;
-
-typedef struct rep {
-    FILE *f;
-    const hl_findings *fd;
-    const hl_config *cfg;
-    const hl_ad_view *ads;
-    size_t nads;
-    const hl_comparison *cmp;
-    const hl_diagnosis *dx;
-    size_t ndx;
-    size_t *order;     /* ads by ad group, biggest spend first within it */
-    grp *groups;       /* biggest spend first */
-    size_t ngroups;
-    int *goal_cpa;     /* per ad, from its campaign */
-    size_t *shown;     /* per ad: 1 + rank of its ad group when it has charts, else 0 */
-    size_t ncampaigns;
-    const char *currency;
-    char level[16];    /* "95%" */
-} rep;
 
 static const char css[] =
     "body{margin:0;background:#f6f8fa;color:#1f2328;font:15px/1.5 -apple-system,"
@@ -86,7 +57,7 @@ static const char css[] =
 
 /* ---- small writers ------------------------------------------------------------------------ */
 
-static const char *name_of(const hl_subject *s)
+const char *hl_rh_name(const hl_subject *s)
 {
     switch (s->level) {
     case HL_LEVEL_AD:
@@ -100,20 +71,20 @@ static const char *name_of(const hl_subject *s)
     }
 }
 
-static int same(const char *a, const char *b)
+int hl_rh_same(const char *a, const char *b)
 {
     return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
 /* A diagnosis code as a badge: green for a winner, red for a problem, grey otherwise. */
-static void badge(FILE *f, const char *code)
+void hl_rh_badge(FILE *f, const char *code)
 {
     static const char *const bad[] = {"loser", "weak_hook", "weak_hold", "weak_cta",
                                       "landing_page_mismatch", "fatigue", "no_delivery",
                                       "audience_too_narrow", "tracking_discrepancy"};
-    const char *cls = same(code, "winner") ? " good" : "";
+    const char *cls = hl_rh_same(code, "winner") ? " good" : "";
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (same(code, bad[i]))
+        if (hl_rh_same(code, bad[i]))
             cls = " bad";
     fprintf(f, "<span class=\"badge%s\">", cls);
     for (const char *p = code; p && *p; p++) {
@@ -123,33 +94,17 @@ static void badge(FILE *f, const char *code)
     fputs("</span>", f);
 }
 
-static void metric_of(const double *v, uint32_t present, hl_metric m, hl_val *out)
+void hl_rh_metric(const double *v, uint32_t present, hl_metric m, hl_val *out)
 {
     double x;
     *out = hl_metric_compute(m, v, present, &x) ? hl_v(x) : hl_undef("undefined");
 }
 
-static const char *fmt_val(char *buf, size_t cap, hl_val v, int pct, int decimals)
+const char *hl_rh_val(char *buf, size_t cap, hl_val v, int pct, int decimals)
 {
     if (!v.ok)
         return HL_RH_DASH;
     return pct ? hl_rh_pct(buf, cap, v.v) : hl_rh_num(buf, cap, v.v, decimals);
-}
-
-static const hl_comparison *ad_cmp(const rep *r, const hl_ad_view *a, hl_metric m)
-{
-    for (size_t i = 0; i < a->ncmp; i++)
-        if (r->cmp[a->cmp[i]].metric == m)
-            return &r->cmp[a->cmp[i]];
-    return NULL;
-}
-
-static int has_dx(const rep *r, const hl_ad_view *a, const char *code)
-{
-    for (size_t i = 0; i < a->ndx; i++)
-        if (same(r->dx[a->dx[i]].code, code))
-            return 1;
-    return 0;
 }
 
 /* ---- ordering ----------------------------------------------------------------------------- */
@@ -180,7 +135,7 @@ static int by_string(const void *pa, const void *pb)
 
 static int by_spend(const void *pa, const void *pb)
 {
-    const grp *a = pa, *b = pb;
+    const hl_rh_group *a = pa, *b = pb;
     if (a->spend != b->spend)
         return a->spend > b->spend ? -1 : 1;
     return a->first < b->first ? -1 : a->first > b->first;
@@ -188,7 +143,7 @@ static int by_spend(const void *pa, const void *pb)
 
 /* Groups the ads (ad group, then spend), orders the ad groups by spend and finds each campaign's
  * goal metric the way the compare stage does: CPA where the campaign has conversions. */
-static int prepare(rep *r)
+static int prepare(hl_rh_report *r)
 {
     size_t n = r->nads;
     key *k = calloc(n ? n : 1, sizeof *k);
@@ -206,7 +161,7 @@ static int prepare(rep *r)
     for (size_t s = 0, e; s < n; s = e) {
         double conv = 0;
         int tracked = 0;
-        for (e = s; e < n && same(k[e].s, k[s].s); e++) {
+        for (e = s; e < n && hl_rh_same(k[e].s, k[s].s); e++) {
             const hl_ad_view *a = &r->ads[k[e].i];
             if (a->present & (1u << HL_C_CONVERSIONS)) {
                 tracked = 1;
@@ -223,19 +178,19 @@ static int prepare(rep *r)
     for (size_t i = 0; i < n; i++) {
         r->order[i] = k[i].i;
         if (!i || k[i].g != k[i - 1].g)
-            r->groups[r->ngroups++] = (grp){i, 0, 0, r->goal_cpa[k[i].i]};
-        grp *g = &r->groups[r->ngroups - 1];
+            r->groups[r->ngroups++] = (hl_rh_group){i, 0, 0, r->goal_cpa[k[i].i]};
+        hl_rh_group *g = &r->groups[r->ngroups - 1];
         g->n++;
         g->spend += r->ads[k[i].i].v[HL_C_SPEND];
     }
     free(k);
     qsort(r->groups, r->ngroups, sizeof *r->groups, by_spend);
-    for (size_t g = 0; g < r->ngroups && g < MAX_GROUPS; g++)
-        for (size_t j = 0; j < r->groups[g].n && j < MAX_ADS; j++)
+    for (size_t g = 0; g < r->ngroups && g < HL_RH_MAX_GROUPS; g++)
+        for (size_t j = 0; j < r->groups[g].n && j < HL_RH_MAX_ADS; j++)
             r->shown[r->order[r->groups[g].first + j]] = g + 1;
     r->currency = n ? r->ads[0].currency : NULL;
     for (size_t i = 1; i < n; i++)
-        if (!same(r->ads[i].currency, r->currency))
+        if (!hl_rh_same(r->ads[i].currency, r->currency))
             r->currency = "mixed currencies";
     return 0;
 }
@@ -252,8 +207,8 @@ static void kpi(FILE *f, const char *label, const char *value, const char *note)
 
 /* An interval over days (delta method): the day-to-day wander is what makes a window's CPA
  * uncertain, so the days are the units. */
-static int day_interval(const rep *r, hl_counter num, hl_counter den, double scale, double *lo,
-                        double *hi)
+static int day_interval(const hl_rh_report *r, hl_counter num, hl_counter den, double scale,
+                        double *lo, double *hi)
 {
     int nd = 0, ok = 1;
     for (size_t i = 0; i < r->nads; i++) {
@@ -298,7 +253,7 @@ static int day_interval(const rep *r, hl_counter num, hl_counter den, double sca
     return res;
 }
 
-static void summary(rep *r)
+static void summary(hl_rh_report *r)
 {
     FILE *f = r->f;
     double v[HL_NCOUNTERS] = {0};
@@ -325,8 +280,8 @@ static void summary(rep *r)
         present & (1u << HL_C_IMPRESSIONS) ? hl_rh_num(a, sizeof a, v[HL_C_IMPRESSIONS], 0)
                                            : HL_RH_DASH,
         NULL);
-    metric_of(v, present, HL_M_CTR, &val);
-    snprintf(note, sizeof note, "CTR %s", fmt_val(b, sizeof b, val, 1, 0));
+    hl_rh_metric(v, present, HL_M_CTR, &val);
+    snprintf(note, sizeof note, "CTR %s", hl_rh_val(b, sizeof b, val, 1, 0));
     kpi(f, "Clicks",
         present & (1u << HL_C_CLICKS) ? hl_rh_num(a, sizeof a, v[HL_C_CLICKS], 0) : HL_RH_DASH,
         note);
@@ -335,20 +290,20 @@ static void summary(rep *r)
                                            : HL_RH_DASH,
         NULL);
     double lo, hi;
-    metric_of(v, present, HL_M_CPA, &val);
+    hl_rh_metric(v, present, HL_M_CPA, &val);
     if (val.ok && day_interval(r, HL_C_SPEND, HL_C_CONVERSIONS, 1, &lo, &hi))
         snprintf(note, sizeof note, "%s interval %s to %s", r->level,
                  hl_rh_num(b, sizeof b, lo, 2), hl_rh_num(c, sizeof c, hi, 2));
     else
         snprintf(note, sizeof note, "no interval");
-    kpi(f, "CPA", fmt_val(a, sizeof a, val, 0, 2), note);
-    metric_of(v, present, HL_M_ROAS, &val);
+    kpi(f, "CPA", hl_rh_val(a, sizeof a, val, 0, 2), note);
+    hl_rh_metric(v, present, HL_M_ROAS, &val);
     if (val.ok && day_interval(r, HL_C_PURCHASE_VALUE, HL_C_SPEND, 1, &lo, &hi))
         snprintf(note, sizeof note, "%s interval %s to %s", r->level,
                  hl_rh_num(b, sizeof b, lo, 2), hl_rh_num(c, sizeof c, hi, 2));
     else
         snprintf(note, sizeof note, "no interval");
-    kpi(f, "ROAS", fmt_val(a, sizeof a, val, 0, 2), note);
+    kpi(f, "ROAS", hl_rh_val(a, sizeof a, val, 0, 2), note);
     char from[11], to[11];
     hl_format_date(hl_findings_from(r->fd), from);
     hl_format_date(hl_findings_as_of(r->fd), to);
@@ -380,17 +335,17 @@ static int by_priority(const void *pa, const void *pb)
 }
 
 /* A link to the subject's charts when they are on the page. */
-static void subject_link(const rep *r, const hl_subject *s)
+static void subject_link(const hl_rh_report *r, const hl_subject *s)
 {
     FILE *f = r->f;
     long target = -1;
     const char *kind = "ad";
     for (size_t i = 0; i < r->nads && target < 0; i++) {
         const hl_subject *x = &r->ads[i].subject;
-        if (!r->shown[i] || !same(x->adgroup_id, s->adgroup_id) ||
-            !same(x->campaign_id, s->campaign_id))
+        if (!r->shown[i] || !hl_rh_same(x->adgroup_id, s->adgroup_id) ||
+            !hl_rh_same(x->campaign_id, s->campaign_id))
             continue;
-        if (s->level == HL_LEVEL_AD && same(x->ad_id, s->ad_id))
+        if (s->level == HL_LEVEL_AD && hl_rh_same(x->ad_id, s->ad_id))
             target = (long)i;
         else if (s->level == HL_LEVEL_ADGROUP) {
             target = (long)r->shown[i];
@@ -399,7 +354,7 @@ static void subject_link(const rep *r, const hl_subject *s)
     }
     if (target >= 0)
         fprintf(f, "<a href=\"#%s%ld\">", kind, target);
-    hl_rh_esc(f, name_of(s));
+    hl_rh_esc(f, hl_rh_name(s));
     if (target >= 0)
         fputs("</a>", f);
 }
@@ -408,7 +363,7 @@ static void subject_link(const rep *r, const hl_subject *s)
  * does not know it shows them all). */
 #define OPEN_BRIEFS 5
 
-static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t rank)
+static void brief(const hl_rh_report *r, const hl_briefs *bs, const hl_brief *x, size_t rank)
 {
     FILE *f = r->f;
     size_t nd;
@@ -416,8 +371,8 @@ static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t r
     char num[64];
     fprintf(f, "<details class=\"card brief\" id=\"");
     hl_rh_esc(f, x->id);
-    fprintf(f, "\"%s>\n<summary><span class=\"rank\">%zu</span>", rank <= OPEN_BRIEFS ? " open" : "",
-            rank);
+    fprintf(f, "\"%s>\n<summary><span class=\"rank\">%zu</span>",
+            rank <= OPEN_BRIEFS ? " open" : "", rank);
     hl_rh_esc(f, x->title);
     fprintf(f, "</summary>\n<p class=\"small muted\">%s ",
             x->subject.level == HL_LEVEL_ADGROUP ? "ad group" : hl_level_name(x->subject.level));
@@ -427,7 +382,7 @@ static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t r
         hl_rh_esc(f, x->subject.adgroup_name);
     }
     fprintf(f, " · priority %s</p>\n<p>", hl_rh_num(num, sizeof num, x->priority, 0));
-    badge(f, d->code);
+    hl_rh_badge(f, d->code);
     hl_rh_esc(f, d->summary);
     fputs("</p>\n<ol>", f);
     for (size_t k = 0; k < x->nactions; k++) {
@@ -457,7 +412,7 @@ static void brief(const rep *r, const hl_briefs *bs, const hl_brief *x, size_t r
     fputs("</details>\n", f);
 }
 
-static int briefs(rep *r, const hl_briefs *bs)
+static int briefs(hl_rh_report *r, const hl_briefs *bs)
 {
     size_t n;
     const hl_brief *list = hl_briefs_list(bs, &n);
@@ -482,261 +437,7 @@ static int briefs(rep *r, const hl_briefs *bs)
     return 0;
 }
 
-/* ---- ad groups ---------------------------------------------------------------------------- */
-
-static void funnel(const rep *r, const grp *g, const hl_ad_view *a)
-{
-    static const hl_metric rate[HL_RH_NSTEPS] = {HL_NMETRICS, HL_M_HOOK_RATE, HL_M_HOLD_RATE,
-                                                  HL_M_CTR, HL_M_CVR};
-    static const hl_counter cnt[HL_RH_NSTEPS] = {HL_C_IMPRESSIONS, HL_C_VIEWS_2S, HL_C_VIEWS_6S,
-                                                  HL_C_CLICKS, HL_C_CONVERSIONS};
-    static const char *const label[HL_RH_NSTEPS] = {"Impressions", "2 s views", "6 s views",
-                                                     "Clicks", "Conversions"};
-    static const char *const rname[HL_RH_NSTEPS] = {"share", "hook", "hold", "CTR", "CVR"};
-    hl_rh_step st[HL_RH_NSTEPS];
-    for (int s = 0; s < HL_RH_NSTEPS; s++) {
-        /* Each step's bar is on its own scale, the best ad of the group (or the rest of the
-         * group's rate) being full: the point is the comparison with the peers. */
-        double top = 0, grp_impr = 0;
-        for (size_t j = 0; j < g->n && j < MAX_ADS; j++) {
-            const hl_ad_view *o = &r->ads[r->order[g->first + j]];
-            double x;
-            if (s == 0) {
-                top = fmax(top, o->v[HL_C_IMPRESSIONS]);
-                grp_impr += o->v[HL_C_IMPRESSIONS];
-                continue;
-            }
-            if (hl_metric_compute(rate[s], o->v, o->present, &x))
-                top = fmax(top, x);
-            const hl_comparison *c = ad_cmp(r, o, rate[s]);
-            if (c && c->reference.ok)
-                top = fmax(top, c->reference.v);
-        }
-        hl_rh_step *p = &st[s];
-        memset(p, 0, sizeof *p);
-        p->label = label[s];
-        p->rate_name = rname[s];
-        p->count = a->present & (1u << cnt[s]) ? hl_v(a->v[cnt[s]]) : hl_undef("missing");
-        p->tick = hl_undef("none");
-        p->tone = HL_RH_NEUTRAL;
-        if (s == 0) {
-            p->rate = grp_impr > 0 && p->count.ok ? hl_v(p->count.v / grp_impr) : hl_undef("");
-            p->bar = top > 0 && p->count.ok ? hl_v(p->count.v / top) : hl_undef("");
-            continue;
-        }
-        metric_of(a->v, a->present, rate[s], &p->rate);
-        p->bar = top > 0 && p->rate.ok ? hl_v(p->rate.v / top) : hl_undef("");
-        const hl_comparison *c = ad_cmp(r, a, rate[s]);
-        if (c && c->reference.ok && top > 0)
-            p->tick = hl_v(c->reference.v / top);
-        hl_rh_tone t = hl_rh_tone_of(c);
-        p->tone = t == HL_RH_GOOD || t == HL_RH_BAD ? t : HL_RH_NEUTRAL;
-    }
-    hl_rh_svg_funnel(r->f, st);
-}
-
-static const hl_counter ret_c[HL_RH_NRET] = {HL_C_VIEWS_2S,  HL_C_VIEWS_6S,  HL_C_VIEWS_P25,
-                                            HL_C_VIEWS_P50, HL_C_VIEWS_P75, HL_C_VIEWS_P100};
-
-/* Retention as a share of impressions at every point, so the 2 s point is the hook rate the
- * briefs quote; the grey curve is the whole ad group over the ads that report each point. */
-static void retention(const rep *r, const grp *g, const hl_ad_view *a)
-{
-    hl_val ad[HL_RH_NRET], gr[HL_RH_NRET];
-    uint32_t imp = 1u << HL_C_IMPRESSIONS;
-    for (int k = 0; k < HL_RH_NRET; k++) {
-        uint32_t need = imp | (1u << ret_c[k]);
-        double num = 0, den = 0;
-        ad[k] = (a->present & need) == need && a->v[HL_C_IMPRESSIONS] > 0
-                    ? hl_v(a->v[ret_c[k]] / a->v[HL_C_IMPRESSIONS])
-                    : hl_undef("missing");
-        for (size_t j = 0; j < g->n; j++) {
-            const hl_ad_view *o = &r->ads[r->order[g->first + j]];
-            if ((o->present & need) == need) {
-                num += o->v[ret_c[k]];
-                den += o->v[HL_C_IMPRESSIONS];
-            }
-        }
-        gr[k] = den > 0 ? hl_v(num / den) : hl_undef("missing");
-    }
-    hl_rh_svg_retention(r->f, ad, gr);
-}
-
-/* Pooled CTR or CPM over days [from, to) of the day series. */
-static hl_val pooled(const hl_ad_view *a, int from, int to, int cpm)
-{
-    double num = 0, den = 0;
-    for (int d = from < 0 ? 0 : from; d < to && d < a->ndays; d++) {
-        const double *v = &a->day[(size_t)d * HL_NCOUNTERS];
-        num += cpm ? 1000 * v[HL_C_SPEND] : v[HL_C_CLICKS];
-        den += v[HL_C_IMPRESSIONS];
-    }
-    return den > 0 ? hl_v(num / den) : hl_undef("no impressions");
-}
-
-static int sparklines(const rep *r, const hl_ad_view *a)
-{
-    int n = a->ndays;
-    if (!a->day || n < 2) {
-        fputs("<p class=\"small muted\">No day series (findings read back from JSON).</p>", r->f);
-        return 0;
-    }
-    double *y = calloc((size_t)n * 2, sizeof *y);
-    unsigned char *ok = calloc((size_t)n * 2, 1);
-    if (!y || !ok) {
-        free(y);
-        free(ok);
-        return -1;
-    }
-    for (int d = 0; d < n; d++) {
-        const double *v = &a->day[(size_t)d * HL_NCOUNTERS];
-        ok[d] = ok[n + d] = a->day_mask[d] && v[HL_C_IMPRESSIONS] > 0;
-        y[d] = ok[d] ? v[HL_C_CLICKS] / v[HL_C_IMPRESSIONS] : 0;
-        y[n + d] = ok[d] ? 1000 * v[HL_C_SPEND] / v[HL_C_IMPRESSIONS] : 0;
-    }
-    int k = n / 2 < 7 ? n / 2 : 7;
-    char s0[96], s1[96], x0[32], x1[32];
-    hl_val c0 = pooled(a, 0, k, 0), c1 = pooled(a, n - k, n, 0);
-    hl_val m0 = pooled(a, 0, k, 1), m1 = pooled(a, n - k, n, 1);
-    snprintf(s0, sizeof s0, "%s \xe2\x86\x92 %s", fmt_val(x0, sizeof x0, c0, 1, 0),
-             fmt_val(x1, sizeof x1, c1, 1, 0));
-    snprintf(s1, sizeof s1, "%s \xe2\x86\x92 %s", fmt_val(x0, sizeof x0, m0, 0, 2),
-             fmt_val(x1, sizeof x1, m1, 0, 2));
-    hl_rh_tone t = has_dx(r, a, "fatigue") ? HL_RH_BAD : HL_RH_NEUTRAL;
-    hl_rh_series s[2] = {{"CTR", y, ok, n, s0, t}, {"CPM", y + n, ok + n, n, s1, t}};
-    hl_rh_svg_sparklines(r->f, s, 2, n - r->cfg->trend_days);
-    free(y);
-    free(ok);
-    return 0;
-}
-
-static int ad_card(const rep *r, const grp *g, size_t idx)
-{
-    FILE *f = r->f;
-    const hl_ad_view *a = &r->ads[idx];
-    char b1[64], b2[64], b3[64], b4[64];
-    hl_val ctr, cpa, roas;
-    metric_of(a->v, a->present, HL_M_CTR, &ctr);
-    metric_of(a->v, a->present, HL_M_CPA, &cpa);
-    metric_of(a->v, a->present, HL_M_ROAS, &roas);
-    fprintf(f, "<div class=\"card\" id=\"ad%zu\">\n<h4>", idx);
-    hl_rh_esc(f, name_of(&a->subject));
-    fputs("</h4>\n<p class=\"small\">", f);
-    for (size_t i = 0; i < a->ndx; i++)
-        badge(f, r->dx[a->dx[i]].code);
-    fprintf(f, "<span class=\"muted\">spend %s · CTR %s · CPA %s · ROAS %s · %d day%s</span></p>\n",
-            a->present & 1u << HL_C_SPEND ? hl_rh_num(b1, sizeof b1, a->v[HL_C_SPEND], 2)
-                                          : HL_RH_DASH,
-            fmt_val(b2, sizeof b2, ctr, 1, 0), fmt_val(b3, sizeof b3, cpa, 0, 2),
-            fmt_val(b4, sizeof b4, roas, 0, 2), a->days, a->days == 1 ? "" : "s");
-    fputs("<div class=\"chart\"><div class=\"ct\">Funnel</div>", f);
-    funnel(r, g, a);
-    fputs("</div><div class=\"chart\"><div class=\"ct\">Retention (% of impressions)</div>", f);
-    retention(r, g, a);
-    fprintf(f, "</div><div class=\"chart\"><div class=\"ct\">Daily CTR and CPM%s</div>",
-            has_dx(r, a, "fatigue") ? " · <span class=\"badge bad\">fatigue</span>" : "");
-    if (sparklines(r, a) < 0)
-        return -1;
-    fputs("</div>\n", f);
-    if (a->ndx) {
-        fputs("<ul class=\"small\">", f);
-        for (size_t i = 0; i < a->ndx; i++) {
-            fputs("<li>", f);
-            hl_rh_esc(f, r->dx[a->dx[i]].summary);
-            fputs("</li>", f);
-        }
-        fputs("</ul>\n", f);
-    }
-    fputs("</div>\n", f);
-    return 0;
-}
-
-static int forest(const rep *r, const grp *g)
-{
-    size_t n = g->n < MAX_ADS ? g->n : MAX_ADS;
-    hl_rh_forest_row *rows = calloc(n ? n : 1, sizeof *rows);
-    if (!rows)
-        return -1;
-    hl_metric m = g->goal_cpa ? HL_M_CPA : HL_M_CTR;
-    for (size_t j = 0; j < n; j++) {
-        const hl_ad_view *a = &r->ads[r->order[g->first + j]];
-        const hl_comparison *c = ad_cmp(r, a, m);
-        rows[j].name = name_of(&a->subject);
-        rows[j].tone = c ? hl_rh_tone_of(c) : HL_RH_UNDECIDED;
-        rows[j].lift = c ? c->lift : hl_undef("no comparison");
-        rows[j].lo = c ? c->ci_low : hl_undef("");
-        rows[j].hi = c ? c->ci_high : hl_undef("");
-        rows[j].why = rows[j].lift.why ? rows[j].lift.why : "";
-    }
-    hl_rh_svg_forest(r->f, rows, n,
-                     g->goal_cpa ? "CPA vs rest of the ad group (lower is better)"
-                                 : "CTR vs rest of the ad group (higher is better)");
-    free(rows);
-    return 0;
-}
-
-static int group(const rep *r, size_t rank)
-{
-    FILE *f = r->f;
-    const grp *g = &r->groups[rank];
-    const hl_subject *s = &r->ads[r->order[g->first]].subject;
-    char b1[64];
-    fprintf(f, "<h3 id=\"g%zu\">", rank + 1);
-    hl_rh_esc(f, s->adgroup_name ? s->adgroup_name : s->adgroup_id);
-    fputs("</h3>\n<p class=\"small muted\">campaign ", f);
-    hl_rh_esc(f, s->campaign_name ? s->campaign_name : s->campaign_id);
-    fprintf(f, " · %zu ad%s · spend %s · goal %s</p>\n", g->n, g->n == 1 ? "" : "s",
-            hl_rh_num(b1, sizeof b1, g->spend, 2), g->goal_cpa ? "CPA" : "CTR");
-    for (size_t i = 0; i < r->ndx; i++) {
-        const hl_diagnosis *d = &r->dx[i];
-        if (d->subject.level != HL_LEVEL_ADGROUP || !same(d->subject.adgroup_id, s->adgroup_id) ||
-            !same(d->subject.campaign_id, s->campaign_id))
-            continue;
-        fputs("<p class=\"small\">", f);
-        badge(f, d->code);
-        hl_rh_esc(f, d->summary);
-        fputs("</p>\n", f);
-    }
-    fprintf(f, "<div class=\"card\"><div class=\"ct\">Goal metric: %s lift per ad, %s interval</div>",
-            g->goal_cpa ? "CPA" : "CTR", r->level);
-    if (forest(r, g) < 0)
-        return -1;
-    fprintf(f, "<p class=\"small muted\"><span class=\"dot\" style=\"background:%s;margin-left:0\">"
-               "</span>better<span class=\"dot\" style=\"background:%s\"></span>worse"
-               "<span class=\"dot\" style=\"background:%s\"></span>no difference"
-               "<span class=\"dot\" style=\"background:%s\"></span>undecided or too little data"
-               "</p></div>\n",
-            hl_rh_colour(HL_RH_GOOD), hl_rh_colour(HL_RH_BAD), hl_rh_colour(HL_RH_SAME),
-            hl_rh_colour(HL_RH_UNDECIDED));
-    for (size_t j = 0; j < g->n && j < MAX_ADS; j++)
-        if (ad_card(r, g, r->order[g->first + j]) < 0)
-            return -1;
-    if (g->n > MAX_ADS)
-        fprintf(f, "<p class=\"muted\">%zu more ads in findings.json.</p>\n", g->n - MAX_ADS);
-    return 0;
-}
-
-static int groups(rep *r)
-{
-    FILE *f = r->f;
-    fputs("<h2 id=\"adgroups\">Ad groups</h2>\n<p class=\"small muted\">Biggest spend first. "
-          "<b>Funnel:</b> each step's rate (hook = 2 s / impressions, hold = 6 s / 2 s, "
-          "CTR = clicks / impressions, CVR = conversions / clicks), the bar scaled to the best "
-          "ad of the group; the tick is the rest of the group; green or red where the difference "
-          "is significant. <b>Retention:</b> share of impressions still watching at each point; "
-          "dashed grey is the whole ad group. <b>Daily CTR and CPM:</b> one point a day, first "
-          "7 days \xe2\x86\x92 last 7 days; the shaded part is the fatigue trend window.</p>\n",
-          f);
-    for (size_t g = 0; g < r->ngroups && g < MAX_GROUPS; g++)
-        if (group(r, g) < 0)
-            return -1;
-    if (r->ngroups > MAX_GROUPS)
-        fprintf(f, "<p class=\"muted\">%zu smaller ad groups in findings.json.</p>\n",
-                r->ngroups - MAX_GROUPS);
-    return 0;
-}
-
-static void footer(const rep *r, const hl_briefs *bs)
+static void footer(const hl_rh_report *r, const hl_briefs *bs)
 {
     FILE *f = r->f;
     size_t ns, ne;
@@ -761,7 +462,7 @@ static void footer(const rep *r, const hl_briefs *bs)
 
 int hl_output_report_html(FILE *f, const hl_briefs *b)
 {
-    rep r;
+    hl_rh_report r;
     memset(&r, 0, sizeof r);
     r.f = f;
     r.fd = hl_briefs_findings(b);
@@ -784,7 +485,7 @@ int hl_output_report_html(FILE *f, const hl_briefs *b)
                "<a href=\"#adgroups\">ad groups</a></p>\n",
             date, css, date);
     summary(&r);
-    if (briefs(&r, b) < 0 || groups(&r) < 0)
+    if (briefs(&r, b) < 0 || hl_rh_groups(&r) < 0)
         goto out;
     footer(&r, b);
     fputs("</div>\n</body>\n</html>\n", f);

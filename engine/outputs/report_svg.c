@@ -166,8 +166,9 @@ static size_t codepoints(const char *s)
 static void text(FILE *f, double x, double y, const char *anchor, const char *extra,
                  const char *s, int escape)
 {
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s%s%s%s>", co(x), co(y), anchor ? " text-anchor=\"" : "",
-            anchor ? anchor : "", anchor ? "\"" : "", extra ? extra : "");
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s%s%s%s>", co(x), co(y),
+            anchor ? " text-anchor=\"" : "", anchor ? anchor : "", anchor ? "\"" : "",
+            extra ? extra : "");
     if (escape)
         hl_rh_esc(f, s);
     else
