@@ -43,7 +43,8 @@ run time with `POST /__control` {"faults": [...]} (which also resets the rule co
                       total (a repeated (ad, date) key)
           "short"     one row of the page is left out, same total (rows do not add up)
   match (all optional): "endpoint" ("report" default | "campaign" | "any"), "adv", "start"
-          (start_date), "page", "min_page", "campaign_filter" (true/false)
+          (start_date), "covers" (a date inside [start_date, end_date]), "page", "min_page",
+          "campaign_filter" (true/false)
   pattern (default "always"): "first": N (the first N matching requests) | "nth": [i, ...]
           (1-based among matching requests) | "every": k, "burst": b (requests n with
           (n-1) % k < b) | "always": true | "after": N (every matching request after the Nth)
@@ -326,6 +327,14 @@ class Rule:
             return False
         if "start" in s and s["start"] != req.get("start"):
             return False
+        if "covers" in s:
+            try:
+                d0 = dt.date.fromisoformat(req.get("start") or "")
+                d1 = dt.date.fromisoformat(req.get("end") or "")
+            except ValueError:
+                return False
+            if not d0 <= dt.date.fromisoformat(s["covers"]) <= d1:
+                return False
         if "page" in s and s["page"] != req.get("page"):
             return False
         if "min_page" in s and (req.get("page") or 1) < s["min_page"]:
@@ -578,7 +587,7 @@ class Handler(BaseHTTPRequestHandler):
     def _report(self, st, params, token, tok_state, entry):
         adv = params.get("advertiser_id")
         req = {"endpoint": "report", "adv": adv, "start": params.get("start_date"),
-               "page": None, "campaign_ids": None}
+               "end": params.get("end_date"), "page": None, "campaign_ids": None}
         try:
             req["page"] = int(params.get("page", "1"))
         except ValueError:
