@@ -351,6 +351,11 @@ static void success_for(hl_briefs *b, hl_brief *br)
                                         "sequential test at alpha %g",
                      h->metric, lift >= 0 ? "at least" : "at most", tb, bb, 100 * lift,
                      cfg->alpha);
+    } else if (mi == HL_M_FREQUENCY) {
+        snprintf(text, sizeof text,
+                 "frequency %s %.2f (baseline %.2f, %+.0f%%), judged on the daily frequency of "
+                 "the next 7 days",
+                 lift >= 0 ? "at least" : "at most", target, base, 100 * lift);
     } else if (md && (md->kind == HL_MK_MONEY || md->kind == HL_MK_RATIO) && base > 0) {
         /* Costs and returns: the count behind them decides the sample (conversions for CPA,
          * purchases for ROAS); the log-ratio sample size for a relative change. */
@@ -359,7 +364,13 @@ static void success_for(hl_briefs *b, hl_brief *br)
         double l = log(1 + lift);
         if (l != 0) {
             double n = phi_for(b->f, &br->subject, mi) * (za + zb) * (za + zb) * 2 / (l * l);
-            hl_counter cnt = mi == HL_M_ROAS ? HL_C_PURCHASES : HL_C_CONVERSIONS;
+            /* the count behind the cost or return decides its precision */
+            hl_counter cnt = mi == HL_M_ROAS                         ? HL_C_PURCHASES
+                             : mi == HL_M_CPC                        ? HL_C_CLICKS
+                             : mi == HL_M_CPM                        ? HL_C_IMPRESSIONS
+                             : mi == HL_M_COST_PER_LANDING_PAGE_VIEW ? HL_C_LANDING_PAGE_VIEWS
+                             : mi == HL_M_COST_PER_ADD_TO_CART       ? HL_C_ADD_TO_CART
+                                                                     : HL_C_CONVERSIONS;
             br->sample_per_arm = hl_v(n);
             br->sample_unit = hl_counter_name(cnt);
             double pace = pace_of(b->f, &br->subject, cnt);

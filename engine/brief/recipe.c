@@ -93,6 +93,7 @@ static void seg(hl_recipe *r, const char *source, hl_seg_role role, double start
     s->start_s = start;
     s->end_s = end;
     s->anchor_end = anchor_end;
+    s->trim_end_s = hl_undef("nothing trimmed");
     s->note = note;
 }
 
@@ -161,18 +162,29 @@ static void plan(hl_recipe *r, const hl_brief *br, const hl_action *a, int k, do
              visual ? visual : hook_directions[k % nh]);
         constraint(r, "only the opening changes: keep the body and ending as they are");
         break;
-    case HL_ACT_NEW_VOICEOVER:
-        r->angle = voices[k % nv].tone;
+    case HL_ACT_NEW_VOICEOVER: {
+        /* the rule's voice for the first variant, then the palette for more variety */
+        const char *tone = k == 0 && detail_str(a, "tone") ? detail_str(a, "tone") : voices[k % nv].tone;
+        const char *gender = k == 0 && detail_str(a, "gender") ? detail_str(a, "gender") : voices[k % nv].gender;
+        const char *energy = k == 0 && detail_str(a, "energy") ? detail_str(a, "energy") : voices[k % nv].energy;
+        double speed = voices[k % nv].speed;
+        if (k == 0)
+            detail_num(a, "speed", &speed);
+        if (!(speed >= 0.5 && speed <= 2))
+            speed = 1;
+        r->angle = tone;
         if (parent)
             seg(r, parent, HL_ROLE_BODY, 0, to_end, 0, "the current visuals, new voice");
         r->voiceover.set = 1;
-        r->voiceover.tone = voices[k % nv].tone;
-        r->voiceover.gender = voices[k % nv].gender;
-        r->voiceover.energy = voices[k % nv].energy;
-        r->voiceover.speed = voices[k % nv].speed;
-        beat(r, "hook", 0, hook_end, spoken, text, visual);
+        r->voiceover.tone = tone;
+        r->voiceover.gender = gender;
+        r->voiceover.energy = energy;
+        r->voiceover.speed = speed;
+        beat(r, "hook", 0, hook_end, spoken ? spoken : a->instructions, text,
+             visual ? visual : "keep the current visuals");
         constraint(r, "keep the visuals; only the voice changes");
         break;
+    }
     case HL_ACT_NEW_ONSCREEN_TEXT:
         r->angle = hook_angles[k % nh];
         if (parent)
@@ -182,9 +194,11 @@ static void plan(hl_recipe *r, const hl_brief *br, const hl_action *a, int k, do
         break;
     case HL_ACT_NEW_CTA:
         r->angle = ctas[k % nc].style;
-        if (parent)
-            seg(r, parent, HL_ROLE_BODY, 0, hl_v(5), 1, "the current ad up to its last 5 seconds");
-        seg(r, "generate", HL_ROLE_CTA, 5, hl_v(0), 1, "new ending with the call to action");
+        if (parent) {
+            seg(r, parent, HL_ROLE_BODY, 0, to_end, 0, "the current ad up to its last 5 seconds");
+            r->seg[r->nseg - 1].trim_end_s = hl_v(5);
+        }
+        seg(r, "generate", HL_ROLE_CTA, 0, hl_v(5), 0, "new 5-second ending with the call to action");
         r->has_cta = 1;
         r->cta_text = strdup(text ? text : ctas[k % nc].text);
         r->cta_style = ctas[k % nc].style;

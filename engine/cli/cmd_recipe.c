@@ -114,6 +114,10 @@ static int splice(const cJSON *doc, const char *id, const char *dir, const char 
         g->end_s = cJSON_IsNumber(en) && isfinite(en->valuedouble) ? hl_v(en->valuedouble)
                                                                    : hl_undef("to the end");
         g->anchor_end = anchor && strcmp(anchor, "end") == 0;
+        const cJSON *tr = cJSON_GetObjectItemCaseSensitive(s, "trim_end_s");
+        g->trim_end_s = cJSON_IsNumber(tr) && isfinite(tr->valuedouble) && tr->valuedouble >= 0
+                            ? hl_v(tr->valuedouble)
+                            : hl_undef("none");
         r.nseg++;
     }
     char outname[128];

@@ -245,17 +245,20 @@ static void funnel(dctx *x, const hl_unit *u)
     (void)v6;
     (void)i6;
 
-    if (is(hook, HL_DEC_WORSE) && hook->lift.ok && hook->lift.v <= cfg->weak_hook_max_lift) {
+    /* The funnel is read in order: a stage is "the problem" only when it is weak by the
+     * configured margin, not merely significantly worse by a hair. */
+    int hook_weak = is(hook, HL_DEC_WORSE) && hook->lift.ok && hook->lift.v <= cfg->weak_hook_max_lift;
+    int hold_weak = is(hold, HL_DEC_WORSE) && hold->lift.ok && hold->lift.v <= cfg->weak_hold_max_lift;
+    if (hook_weak) {
         describe(d1, sizeof d1, x->f, hook, "2-second hook rate");
         hl_diagnosis *d = add(x, "weak_hook", &u->subj, spend, hook->lift.v,
                               "Weak hook: %s. The opening does not stop the scroll.", d1);
         evidence_cmp(x, d, ih);
     }
-    if (is(hold, HL_DEC_WORSE) && hold->lift.ok && hold->lift.v <= cfg->weak_hold_max_lift &&
-        !is(hook, HL_DEC_WORSE)) {
+    if (hold_weak && !hook_weak) {
         describe(d1, sizeof d1, x->f, hold, "hold rate (6 s / 2 s views)");
         hl_diagnosis *d = add(x, "weak_hold", &u->subj, spend, hold->lift.v,
-                              "Weak hold: %s, while the hook is not worse than its peers'. "
+                              "Weak hold: %s, while the hook is not weak. "
                               "The opening stops the scroll but the next seconds lose viewers.",
                               d1);
         evidence_cmp(x, d, ihold);
@@ -263,10 +266,10 @@ static void funnel(dctx *x, const hl_unit *u)
             evidence_cmp(x, d, ih);
     }
     if (is(ctr, HL_DEC_WORSE) && ctr->lift.ok && ctr->lift.v <= cfg->weak_cta_max_lift &&
-        !is(hook, HL_DEC_WORSE) && !is(hold, HL_DEC_WORSE)) {
+        !hook_weak && !hold_weak) {
         describe(d1, sizeof d1, x->f, ctr, "CTR");
         hl_diagnosis *d = add(x, "weak_cta", &u->subj, spend, ctr->lift.v,
-                              "Weak CTA: %s, while views (hook and hold) are not worse. People "
+                              "Weak CTA: %s, while views (hook and hold) are not weak. People "
                               "watch but are not given a reason to click.",
                               d1);
         evidence_cmp(x, d, ictr);
@@ -342,7 +345,8 @@ static void delivery_ad(dctx *x, const hl_unit *u, const hl_family *fm)
     int n = dead_days(x->f, u, fm);
     if (n < x->f->cfg.no_delivery_min_days)
         return;
-    add(x, "no_delivery", &u->subj, u->tot[HL_C_SPEND], 0,
+    /* all of the ad's share of its group's delivery is lost: effect 1 on what it spent */
+    add(x, "no_delivery", &u->subj, u->tot[HL_C_SPEND], 1,
         "No delivery: %s had 0 impressions on each of the last %d day%s while the rest of its "
         "ad group delivered (%.0f impressions before that in the window). Check its review "
         "status, audience size and bid.",
@@ -362,12 +366,24 @@ static void delivery_group(dctx *x, const hl_unit *g)
     double before = 0;
     for (int d = last - 7 < 0 ? 0 : last - 7; d < last; d++)
         before += hl_cell(g, d, HL_C_SPEND);
-    if (spend_last > 0 || imp_last > 0 || before <= 0 || acct_last <= 0)
+    if (spend_last > 0 || imp_last > 0 || acct_last <= 0)
         return;
-    add(x, "no_delivery", &g->subj, before, 0,
-        "Ad group %s stopped spending: no spend on the last day after %.2f over the 7 days "
-        "before, while the rest of the account delivered.",
-        subject_name(&g->subj), before);
+    if (before > 0) {
+        add(x, "no_delivery", &g->subj, before, 1,
+            "Ad group %s stopped spending: no spend on the last day after %.2f over the 7 days "
+            "before, while the rest of the account delivered.",
+            subject_name(&g->subj), before);
+        return;
+    }
+    /* rows with zero impressions for the last min_days days: approved but not delivering */
+    int zero_days = 0;
+    for (int d = last; d >= 0 && g->dmask[d] && hl_cell(g, d, HL_C_IMPRESSIONS) <= 0; d--)
+        zero_days++;
+    if (zero_days >= f->cfg.no_delivery_min_days && g->tot[HL_C_IMPRESSIONS] <= 0)
+        add(x, "no_delivery", &g->subj, 0, 0,
+            "Ad group %s has not delivered: 0 impressions on each of the last %d day%s while the "
+            "rest of the account delivered. Check its review status, audience size and bid.",
+            subject_name(&g->subj), zero_days, zero_days == 1 ? "" : "s");
 }
 
 static void audience(dctx *x, const hl_unit *g)
@@ -390,7 +406,9 @@ static void audience(dctx *x, const hl_unit *g)
     double freq = imp / reach;
     if (freq < x->f->cfg.audience_max_frequency)
         return;
-    add(x, "audience_too_narrow", &g->subj, g->tot[HL_C_SPEND], freq,
+    /* the effect is the share of impressions beyond the threshold's frequency */
+    add(x, "audience_too_narrow", &g->subj, g->tot[HL_C_SPEND],
+        (freq - x->f->cfg.audience_max_frequency) / freq,
         "Audience too narrow: ad group %s shows its ads %.2f times a day to the same people on "
         "average over the last %d days (at least; reach summed over its ads), above %.1f. "
         "Broaden the audience.",
@@ -409,8 +427,16 @@ static void tracking_dx(dctx *x)
         fmt_pct(c, sizeof c, t->change);
         fmt_pct(lo, sizeof lo, t->ci_low);
         fmt_pct(hi, sizeof hi, t->ci_high);
+        double spend = 0;
+        for (size_t k = 0; k < x->f->ads.n; k++) {
+            const hl_unit *u = &x->f->ads.u[k];
+            if (t->subject.level == HL_LEVEL_ADVERTISER ||
+                (u->subj.campaign_id && t->subject.campaign_id &&
+                 strcmp(u->subj.campaign_id, t->subject.campaign_id) == 0))
+                spend += u->tot[HL_C_SPEND];
+        }
         hl_diagnosis *d = add(
-            x, "tracking_discrepancy", &t->subject, 0, t->change.v,
+            x, "tracking_discrepancy", &t->subject, spend, t->change.v,
             "Tracking discrepancy%s%s: TikTok reports %.0f conversions where the shop recorded "
             "%.0f over %d days (%s, interval %s to %s), beyond the usual %.0f%% gap. Check the "
             "pixel events and the attribution window.",

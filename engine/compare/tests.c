@@ -188,14 +188,25 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
     } else {
         c->gated = n1 < cfg->min_impressions || n2 < cfg->min_impressions;
     }
-    if (n1 <= 0 || n2 <= 0) {
+    if (n1 <= 0 || n2 <= 0 || x1 > n1 || x2 > n2) {
+        /* no trials, or more successes than trials (inconsistent input, e.g. 6 s views above
+         * 2 s views): nothing to test */
+        const char *why = n1 <= 0 || n2 <= 0 ? "zero_denominator"
+                                             : "inconsistent counts (numerator above denominator)";
         c->gated = 1;
-        c->lift = c->ci_low = c->ci_high = c->p_value = hl_undef("zero_denominator");
+        c->lift = c->ci_low = c->ci_high = c->p_value = hl_undef(why);
+        c->needed_per_arm = c->needed_remaining = c->needed_days = hl_undef(why);
         c->needed_unit = hl_counter_name(md->den);
         return;
     }
     if (x2 <= 0) {
         c->lift = c->ci_low = c->ci_high = hl_undef("zero_control");
+    }
+    /* An arm with no successes (or all) has no variance of its own; half a count (Haldane)
+     * keeps the test defined without moving any real comparison. */
+    if (x1 <= 0 || x1 >= n1 || x2 <= 0 || x2 >= n2) {
+        x1 = x1 <= 0 ? 0.5 : x1 >= n1 ? n1 - 0.5 : x1;
+        x2 = x2 <= 0 ? 0.5 : x2 >= n2 ? n2 - 0.5 : x2;
     }
     /* Widen phi for the uncertainty of its own estimate (t with the dispersion's df). */
     double phi = c->phi;
@@ -249,8 +260,18 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
         if (cfg->mode == HL_MODE_BAYES)
             c->chance_to_beat = c->expected_loss = hl_undef(why);
     }
-    if (!c->lift.ok && x2 > 0 && n2 > 0 && n1 > 0)
-        c->lift = hl_v((x1 / n1 - x2 / n2) / (x2 / n2));
+    /* The reported lift is always the exact one from the real counts; with an empty (or full)
+     * arm the interval came from half-count-corrected counts and is widened to hold it. */
+    if (c->x_ref > 0)
+        c->lift = hl_v((c->x / n1 - c->x_ref / n2) / (c->x_ref / n2));
+    else
+        c->lift = hl_undef("zero_control");
+    if (c->lift.ok && c->ci_low.ok && c->ci_high.ok) {
+        if (c->lift.v < c->ci_low.v)
+            c->ci_low.v = c->lift.v;
+        if (c->lift.v > c->ci_high.v)
+            c->ci_high.v = c->lift.v;
+    }
     double p2 = x2 / n2;
     needed_prop(cfg, c, p2, u->delivering_days > 0 ? n1 / u->delivering_days : 0,
                 rest_days > 0 ? n2 / rest_days : 0);
@@ -281,6 +302,8 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
     if (e1 <= 0 || e2 <= 0 || k1 + k2 <= 0) {
         c->gated = 1;
         c->lift = c->ci_low = c->ci_high = c->p_value = hl_undef("insufficient_data");
+        c->needed_per_arm = c->needed_remaining = c->needed_days =
+            hl_undef(k1 + k2 <= 0 ? "no conversions in either arm" : "no spend");
         return;
     }
     /* Haldane's half count keeps the log ratio finite when one arm has no conversion. */
@@ -566,8 +589,11 @@ void hl__decide(hl_findings *f)
                 c->decision = up ? HL_DEC_BETTER : HL_DEC_WORSE;
                 continue;
             }
-        } else if (c->p_adjusted.ok && c->p_adjusted.v <= cfg->alpha && c->lift.ok) {
-            int positive = c->lift.v > 0;
+        } else if (c->p_adjusted.ok && c->p_adjusted.v <= cfg->alpha &&
+                   (c->lift.ok || (c->ci_low.ok && c->ci_high.ok))) {
+            /* direction from the lift, or from the interval when the lift is undefined (an
+             * arm with no events: the CPA of an ad with no conversion) */
+            int positive = c->lift.ok ? c->lift.v > 0 : c->ci_low.v + c->ci_high.v > 0;
             int better = lower_better ? !positive : positive;
             c->decision = better ? HL_DEC_BETTER : HL_DEC_WORSE;
             continue;

@@ -367,38 +367,38 @@ hl_status hl_config_load(hl_config *cfg, const char *path, hl_error *err)
     return st;
 }
 
+/* Prints the settings as a nested Lua table: consecutive keys share their open sections, so
+ * every section appears exactly once (a table constructor with a repeated key keeps only the
+ * last one). */
 void hl_config_print(FILE *f, const hl_config *cfg)
 {
     fprintf(f, "-- hookline.lua: every setting with its value (defaults unless loaded)\nreturn {\n");
-    const char *open_section = NULL;
-    size_t open_len = 0;
+    char open[8][64];
+    int depth = 0;
     for (size_t i = 0; i < NKEYS; i++) {
         const key *k = &keys[i];
-        const char *last = strrchr(k->path, '.');
-        size_t sec_len = (size_t)(last - k->path);
-        if (!open_section || open_len != sec_len || strncmp(open_section, k->path, sec_len) != 0) {
-            if (open_section) {
-                /* close the previous nesting */
-                for (const char *p = open_section; p < open_section + open_len; p++)
-                    if (*p == '.')
-                        fputs("  }", f);
-                fputs("  },\n", f);
-            }
-            /* open "a.b" as a = { b = { */
-            fputs("  ", f);
-            const char *s = k->path;
-            while (s < last) {
-                const char *d = memchr(s, '.', (size_t)(last - s));
-                const char *e = d ? d : last;
-                fprintf(f, "%.*s = { ", (int)(e - s), s);
-                s = e + 1;
-            }
-            fputc('\n', f);
-            open_section = k->path;
-            open_len = sec_len;
+        char parts[8][64];
+        int np = 0;
+        const char *p = k->path;
+        while (np < 8) {
+            const char *dot = strchr(p, '.');
+            size_t l = dot ? (size_t)(dot - p) : strlen(p);
+            snprintf(parts[np++], sizeof parts[0], "%.*s", (int)l, p);
+            if (!dot)
+                break;
+            p = dot + 1;
+        }
+        int sections = np - 1, common = 0;
+        while (common < depth && common < sections && strcmp(open[common], parts[common]) == 0)
+            common++;
+        for (; depth > common; depth--)
+            fprintf(f, "%*s},\n", 2 * depth, "");
+        for (; depth < sections; depth++) {
+            fprintf(f, "%*s%s = {\n", 2 * (depth + 1), "", parts[depth]);
+            snprintf(open[depth], sizeof open[0], "%s", parts[depth]);
         }
         double v = fetch(cfg, k);
-        fprintf(f, "    %s = ", last + 1);
+        fprintf(f, "%*s%s = ", 2 * (depth + 1), "", parts[np - 1]);
         switch (k->type) {
         case K_NUM:
             fprintf(f, "%.10g", v);
@@ -415,20 +415,13 @@ void hl_config_print(FILE *f, const hl_config *cfg)
         case K_ADJUST:
             fprintf(f, "\"%s\"", hl_stats_adjust_method_name((hl_stats_adjust_method)(int)v));
             break;
-        case K_STR: {
-            /* as a Lua long string, which needs no escapes */
-            const char *sv = (const char *)cfg + k->off;
-            fprintf(f, "[==[%s]==]", sv);
+        case K_STR:
+            fprintf(f, "[==[%s]==]", (const char *)cfg + k->off);
             break;
-        }
         }
         fprintf(f, ",  -- %s\n", k->help);
     }
-    if (open_section) {
-        for (const char *p = open_section; p < open_section + open_len; p++)
-            if (*p == '.')
-                fputs("  }", f);
-        fputs("  },\n", f);
-    }
+    for (; depth > 0; depth--)
+        fprintf(f, "%*s},\n", 2 * depth, "");
     fputs("}\n", f);
 }

@@ -155,20 +155,22 @@ static void comparison(writer *w, const hl_comparison *c, int bayes)
     fprintf(w->f, ", \"below_minimum\": %s}", c->gated ? "true" : "false");
     key(w, "needed");
     if (c->decision == HL_DEC_UNDECIDED) {
-        int save = w->first;
-        int sl = (int)w->slen;
-        char st[sizeof w->status];
-        memcpy(st, w->status, sizeof st);
+        /* the object has its own "status" for its nulls; the comparison's pending reasons are
+         * kept aside and restored after it */
+        size_t sl = w->slen;
+        char saved[sizeof w->status];
+        memcpy(saved, w->status, sizeof saved);
+        w->slen = 0;
+        w->status[0] = '\0';
         open_obj(w);
         str(w, "unit", c->needed_unit);
         val(w, "per_arm", c->needed_per_arm);
         val(w, "remaining", c->needed_remaining);
         val(w, "days", c->needed_days);
-        w->slen = 0; /* reasons for needed values stay inside it */
+        flush_status(w);
         fputc('}', w->f);
-        memcpy(w->status, st, sizeof st);
-        w->slen = (size_t)sl;
-        w->first = save;
+        memcpy(w->status, saved, sizeof saved);
+        w->slen = sl;
         w->first = 0;
     } else {
         fputs("null", w->f);

@@ -61,6 +61,7 @@ static void recipe(FILE *f, const hl_recipe *r)
         knum(f, "start_s", s->start_s);
         kval(f, "end_s", s->end_s);
         kstr(f, "anchor", s->anchor_end ? "end" : "start");
+        kval(f, "trim_end_s", s->trim_end_s);
         kstr(f, "note", s->note);
         fputc('}', f);
     }

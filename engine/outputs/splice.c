@@ -73,8 +73,14 @@ int hl_recipe_splice_command(FILE *f, const hl_recipe *r, const char *dir, const
                 fprintf(f, " -t %g", s->start_s - s->end_s.v);
         } else {
             fprintf(f, " -ss %g", s->start_s);
-            if (s->end_s.ok)
+            if (s->end_s.ok) {
                 fprintf(f, " -t %g", s->end_s.v - s->start_s);
+            } else if (s->trim_end_s.ok && s->trim_end_s.v > 0) {
+                /* "up to the last N seconds": the length comes from ffprobe at run time */
+                fputs(" -t \"$(ffprobe -v error -show_entries format=duration -of csv=p=0 ", f);
+                shq(f, paths[i]);
+                fprintf(f, " | awk '{print $1 - %g - %g}')\"", s->trim_end_s.v, s->start_s);
+            }
         }
         fputs(" -i ", f);
         shq(f, paths[i]);

@@ -70,6 +70,8 @@ static int check_expect(const hl_briefs *b, const cJSON *e, char *msg, size_t ca
         id = cJSON_GetObjectItemCaseSensitive(e, "adgroup_id");
     if (!cJSON_IsString(id))
         id = cJSON_GetObjectItemCaseSensitive(e, "campaign_id");
+    if (!cJSON_IsString(id))
+        id = cJSON_GetObjectItemCaseSensitive(e, "advertiser_id");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
     const cJSON *acts = cJSON_GetObjectItemCaseSensitive(e, "actions");
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(e, "title_contains");

@@ -159,6 +159,12 @@ static const char *nearest_action(const char *s)
     return bd <= 3 ? best : NULL;
 }
 
+static int cmp_detail(const void *x, const void *y)
+{
+    const hl_detail *a = x, *b = y;
+    return strcmp(a->key ? a->key : "", b->key ? b->key : "");
+}
+
 static int read_details(runctx *x, lua_State *L, int ai, const char *where, hl_action *a)
 {
     int t = rawfield(L, ai, "details");
@@ -212,6 +218,9 @@ static int read_details(runctx *x, lua_State *L, int ai, const char *where, hl_a
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    /* Lua's traversal order changes from process to process (hash seeds): sort, so the same
+     * rule gives the same bytes on every run. */
+    qsort(a->details, a->ndetails, sizeof *a->details, cmp_detail);
     return 0;
 }
 
@@ -441,14 +450,40 @@ static size_t ad_index(hl_rules *r, const char *ad_id)
     return i == HL_NONE ? SIZE_MAX : i;
 }
 
+/* ^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$, at most 64 characters */
+static int namespaced(const char *c)
+{
+    size_t n = strlen(c);
+    int dots = 0, run = 0;
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = c[i];
+        if (ch == '.') {
+            if (run == 0)
+                return 0;
+            dots++;
+            run = 0;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || ch == '_' || ch == '-') {
+            run++;
+        } else {
+            return 0;
+        }
+    }
+    return dots > 0 && run > 0;
+}
+
 static int read_added(runctx *x, lua_State *L, int idx, const hl_ad_view *a, const hl_rule *rule)
 {
     int err = 0;
     char *code = str_field(x, L, idx, "code", "diagnosis", 1, &err);
     if (err)
         return -1;
-    if (!strchr(code, '.') || strlen(code) > 64) {
-        int rc = bad(x, "diagnosis.code '%.64s' must be namespaced, like 'team.code'", code);
+    if (!namespaced(code)) {
+        int rc = bad(x, "diagnosis.code '%.64s' must be namespaced, like 'team.code' (letters, "
+                        "digits, _ and -, parts joined by dots, at most 64 characters)",
+                     code);
         free(code);
         return rc;
     }

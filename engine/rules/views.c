@@ -349,6 +349,19 @@ static int idx_ctx(lua_State *L, hl_rules *r, const char *k)
         lua_pushstring(L, date);
     } else if (strcmp(k, "currency") == 0) {
         const hl_ad_view *a = c->ad != SIZE_MAX ? ad_at(r, c->ad) : NULL;
+        if (!a && d) {
+            /* an ad-group, campaign or account diagnosis: the currency of one of its ads */
+            size_t n;
+            const hl_ad_view *ads = hl_findings_ads(c->f, &n);
+            for (size_t i = 0; i < n && !a; i++) {
+                const hl_subject *s = &ads[i].subject;
+                if ((d->subject.level == HL_LEVEL_ADGROUP && s->adgroup_id == d->subject.adgroup_id) ||
+                    (d->subject.level == HL_LEVEL_CAMPAIGN && s->campaign_id == d->subject.campaign_id) ||
+                    d->subject.level == HL_LEVEL_ADVERTISER)
+                    if (ads[i].currency)
+                        a = &ads[i];
+            }
+        }
         push_str(L, a ? a->currency : NULL);
     } else {
         return 0;

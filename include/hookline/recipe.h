@@ -20,15 +20,18 @@ extern "C" {
 typedef enum hl_seg_role { HL_ROLE_HOOK, HL_ROLE_BODY, HL_ROLE_CTA } hl_seg_role;
 const char *hl_seg_role_name(hl_seg_role r);
 
-/* A piece of the new video. source is an ad id (cut from that ad's video) or "generate".
- * With anchor_end, times count back from the end of the source: start_s = 5, end_s = 0 is
- * "the last 5 seconds". end_s undefined means "to the end". */
+/* A piece of the new video. source is an ad id (cut from that ad's video) or "generate" (a new
+ * clip, whose times are its own: 0 to its length). With anchor_end, times count back from the
+ * end of the source: start_s = 5, end_s = 0 is "the last 5 seconds". end_s undefined means
+ * "to the end", and trim_end_s (when defined) drops that many seconds from the end: the
+ * current ad "up to its last 5 seconds" is start_s 0, end_s undefined, trim_end_s 5. */
 typedef struct hl_segment {
     const char *source;
     hl_seg_role role;
     double start_s;
     hl_val end_s;
     int anchor_end;
+    hl_val trim_end_s;
     const char *note;
 } hl_segment;
 
