@@ -67,14 +67,6 @@ static void log_line(void *ud, const char *line)
     hl_cli_infof("%s", line);
 }
 
-/* The three outputs are written to temporary files first and renamed only when all are
- * complete, so a failure leaves the previous DIR untouched. */
-typedef struct outfile {
-    const char *name;
-    char *path;
-    hl_atomic_file *af;
-} outfile;
-
 static int make_dir(const char *dir)
 {
     struct stat sb;
@@ -97,12 +89,6 @@ int hl_cli_analyze(int argc, char **argv)
     hl_findings *fd = NULL;
     hl_rules *rules = NULL;
     hl_briefs *briefs = NULL;
-    enum { O_FINDINGS, O_BRIEFS, O_BRIEFS_MD, O_RECIPES, O_REPORT, NOUT };
-    outfile outs[NOUT] = {{"findings.json", NULL, NULL},
-                          {"briefs.json", NULL, NULL},
-                          {"briefs.md", NULL, NULL},
-                          {"recipes.json", NULL, NULL},
-                          {"report.html", NULL, NULL}};
     hl_recipes *recipes = NULL;
     hl_error err;
     memset(&err, 0, sizeof err);
@@ -218,46 +204,10 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
-    for (int i = 0; i < NOUT; i++) {
-        size_t plen = strlen(outdir) + strlen(outs[i].name) + 2;
-        outs[i].path = malloc(plen);
-        if (!outs[i].path) {
-            rc = HL_EINTERNAL;
-            goto out;
-        }
-        snprintf(outs[i].path, plen, "%s/%s", outdir, outs[i].name);
-        outs[i].af = hl_atomic_open(outs[i].path, &err);
-        if (!outs[i].af) {
-            rc = hl_cli_report(&err);
-            goto out;
-        }
-    }
-    if (hl_output_findings_json(hl_atomic_stream(outs[O_FINDINGS].af), fd) < 0 ||
-        hl_output_briefs_json(hl_atomic_stream(outs[O_BRIEFS].af), briefs, rdir) < 0 ||
-        hl_output_briefs_md(hl_atomic_stream(outs[O_BRIEFS_MD].af), briefs) < 0 ||
-        hl_output_recipes_json(hl_atomic_stream(outs[O_RECIPES].af), recipes) < 0 ||
-        hl_output_report_html(hl_atomic_stream(outs[O_REPORT].af), briefs) < 0) {
-        hl_cli_errorf("analyze: write error in %s", outdir);
-        rc = HL_EEXTERNAL;
+    hl_run_outputs ro_ = {fd, briefs, recipes, rdir, NULL, NULL, NULL};
+    if (hl_output_run_dir(outdir, &ro_, &err) != HL_OK) {
+        rc = hl_cli_report(&err);
         goto out;
-    }
-    for (int i = 0; i < NOUT; i++) {
-        hl_status st = hl_atomic_commit(outs[i].af, &err);
-        outs[i].af = NULL;
-        if (st != HL_OK) {
-            rc = hl_cli_report(&err);
-            goto out;
-        }
-    }
-    /* The manifest last: its presence says every file it lists is complete. */
-    {
-        const char *names[NOUT];
-        for (int i = 0; i < NOUT; i++)
-            names[i] = outs[i].name;
-        if (hl_output_manifest(outdir, names, NOUT, hl_findings_as_of(fd), &err) != HL_OK) {
-            rc = hl_cli_report(&err);
-            goto out;
-        }
     }
     size_t nerr;
     const hl_rule_error *errs = hl_briefs_errors(briefs, &nerr);
@@ -283,10 +233,6 @@ int hl_cli_analyze(int argc, char **argv)
     }
     rc = 0;
 out:
-    for (int i = 0; i < NOUT; i++) {
-        hl_atomic_abort(outs[i].af);
-        free(outs[i].path);
-    }
     hl_recipes_free(recipes);
     hl_briefs_free(briefs);
     hl_rules_free(rules);

@@ -54,6 +54,21 @@ int hl_output_report_html(FILE *f, const hl_briefs *b);
 hl_status hl_output_manifest(const char *dir, const char *const *names, size_t n, int32_t as_of,
                              hl_error *err);
 
+/* A run's output directory: findings.json, briefs.json, briefs.md, recipes.json, report.html
+ * (and one extra file when extra is set), written to temporary names, renamed together, then
+ * manifest.json. dir must exist. */
+typedef struct hl_run_outputs {
+    const hl_findings *findings;
+    const hl_briefs *briefs;
+    const hl_recipes *recipes;
+    const char *rules_dir;
+    const char *extra_name;                 /* e.g. "experiments.json", or NULL */
+    int (*extra)(FILE *f, void *ud);        /* 0, or -1 on a write error */
+    void *extra_ud;
+} hl_run_outputs;
+
+hl_status hl_output_run_dir(const char *dir, const hl_run_outputs *o, hl_error *err);
+
 /* recipes.json (schema "hookline.recipes/1"). Returns 0, or -1 on a write error. */
 int hl_output_recipes_json(FILE *f, const hl_recipes *r);
 
