@@ -95,6 +95,20 @@ class DeliverCase(unittest.TestCase):
         doc["recipes"] = recipes
         with open(os.path.join(self.dir, "recipes.json"), "w", encoding="utf-8") as f:
             json.dump(doc, f, ensure_ascii=False, indent=1)
+        self.generic = self.adapt("generic")
+
+    def adapt(self, adapter, options=None):
+        """{recipe id: body} as `hookline recipe adapt` prints them (one JSON per recipe, in
+        order): what deliver must send."""
+        args = ["recipe", "adapt", "--recipes", os.path.join(self.dir, "recipes.json"),
+                "--adapter", adapter]
+        if options:
+            args += ["--options", options]
+        a = run(*args)
+        self.assertEqual(a.rc, 0, a)
+        bodies = [json.loads(l) for l in a.out.splitlines() if l.strip()]
+        self.assertEqual(len(bodies), len(self.ids), a)
+        return dict(zip(self.ids, bodies))
 
     def start(self, *args, secret=SECRET):
         self.srv = netsrv.Server("webhook_receiver.py", os.path.join(self.tmp.name, "wh.log"),
@@ -143,16 +157,17 @@ class DeliverCase(unittest.TestCase):
         return res
 
     def assert_attempts_sound(self, entries, adapter_bodies=None, signed=True):
-        """Every attempt: a known key, JSON body equal to the adapter's body for that recipe,
-        the same bytes on every attempt of a key, application/json, a valid signature."""
+        """Every attempt: a known key, JSON body equal to the adapter's body for that recipe
+        (default: the generic adapter's, as `recipe adapt` prints it), the same bytes on every
+        attempt of a key, application/json, a valid signature."""
+        adapter_bodies = adapter_bodies or self.generic
         keys = self.by_key(entries)
         for key, atts in keys.items():
             self.assertIn(key, self.by_id, f"unknown Idempotency-Key {key!r}")
             self.assertEqual(len(set(a["body_sha256"] for a in atts)), 1,
                              f"{key}: the body changed between attempts")
             body = json.loads(atts[0]["body"])
-            want = adapter_bodies[key] if adapter_bodies else self.by_id[key]
-            self.assertEqual(body, want, f"{key}: body is not the adapter's")
+            self.assertEqual(body, adapter_bodies[key], f"{key}: body is not the adapter's")
             for a in atts:
                 self.assertTrue((a["content_type"] or "").startswith("application/json"),
                                 a["content_type"])
@@ -288,15 +303,24 @@ class Deliver(DeliverCase):
             self.assertEqual(hashlib.sha256(body).hexdigest(), e["body_sha256"])
             self.assertEqual(len(want), 64)
 
+    def test_generic_body_is_the_recipe(self):
+        """The default adapter is the recipe itself: every key (nulls included) and every
+        number as recipes.json has it."""
+        self.write_recipes(self.recipes[:3])
+        self.start()
+        r = self.deliver()
+        self.assertEqual(r.rc, 0, r)
+        for e in self.log():
+            body = json.loads(e["body"])
+            want = self.by_id[e["key"]]
+            missing = sorted(k for k in want if k not in body)
+            self.assertEqual(missing, [], f"{e['key']}: keys dropped from the recipe")
+            self.assertEqual(body, want, f"{e['key']}: the generic body is not the recipe")
+
     def test_adapter_heygen(self):
         self.write_recipes(self.recipes[:5])
         opts = json.dumps({"avatar_id": "av-test", "voice_id": "vo-test"})
-        a = run("recipe", "adapt", "--recipes", os.path.join(self.dir, "recipes.json"),
-                "--adapter", "heygen", "--options", opts)
-        self.assertEqual(a.rc, 0, a)
-        bodies = [json.loads(l) for l in a.out.splitlines() if l.strip()]
-        self.assertEqual(len(bodies), len(self.ids))
-        want = dict(zip(self.ids, bodies))
+        want = self.adapt("heygen", opts)
         self.start()
         r = self.deliver("--adapter", "heygen", "--adapter-options", opts)
         self.assertEqual(r.rc, 0, r)
@@ -321,7 +345,7 @@ class Deliver(DeliverCase):
             self.assertGreaterEqual(v["attempts"], 2, "a connection error was not retried")
 
     def test_killed_midway_never_sends_a_recorded_delivery_again(self):
-        self.start("--delay-s", "0.05")
+        self.start("--delay-s", "0.02")
         args = ["deliver", "--recipes", os.path.join(self.dir, "recipes.json"),
                 "--webhook", self.srv.url() + "/hook"] + FAST
         env = dict(os.environ, HOOKLINE_WEBHOOK_SECRET=SECRET)
