@@ -425,8 +425,11 @@ def main():
     suite = (loader.loadTestsFromNames(sys.argv[1:], module) if sys.argv[1:]
              else loader.loadTestsFromModule(module))
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
+    # a test with several failing subtests counts once
+    bad = {getattr(t, "test_case", t).id() for t, _ in result.failures + result.errors}
+    bad |= {t.id() for t in result.unexpectedSuccesses}
+    failed = len(bad)
+    passed = max(0, result.testsRun - failed - len(result.skipped))
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
