@@ -280,7 +280,7 @@ static const char *opt_string(lua_State *L, const char *what, const char *key, s
         lua_pop(L, 1);
         return NULL;
     }
-    size_t len;
+    size_t len = 0;
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
     if (!s || len > max || memchr(s, '\0', len)) {
         luaL_error(L, "%s: '%s' must be a string of at most %d bytes", what, key, (int)max);
@@ -315,7 +315,7 @@ static int l_column(lua_State *L)
         lua_pop(L, 1);
     }
     lua_getfield(L, 1, "name");
-    size_t nl;
+    size_t nl = 0;
     const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &nl) : NULL;
     if (!name || !valid_name(name, nl))
         return luaL_error(L, "column{}: 'name' must be a lowercase name: letters, digits and _, "
@@ -468,7 +468,7 @@ static void drop_from(hl_columns *c, size_t first)
 
 hl_status hl_columns_load_file(hl_columns *c, const char *path, hl_error *err)
 {
-    size_t len;
+    size_t len = 0;
     char *src = hl__luaenv_read(path, &len, err);
     if (!src)
         return err ? err->status : HL_EINPUT;

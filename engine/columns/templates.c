@@ -187,7 +187,7 @@ static const char *opt_string(lua_State *L, hl_templates *t, unsigned long line,
         lua_pop(L, 1);
         return NULL;
     }
-    size_t len;
+    size_t len = 0;
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
     if (!s || len > max || memchr(s, '\0', len))
         fail_at(L, t, line, NULL, "report '%s': '%s' must be a string of at most %d bytes",
@@ -460,7 +460,7 @@ static int l_report(lua_State *L)
     check_keys(L, t, line, 1, "report{}", report_keys, sizeof report_keys / sizeof *report_keys);
 
     lua_getfield(L, 1, "name");
-    size_t nl;
+    size_t nl = 0;
     const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &nl) : NULL;
     if (!name || !valid_name(name, nl))
         fail_at(L, t, line, NULL, "report{}: 'name' must be a string of letters, digits, _ . - "
