@@ -65,6 +65,22 @@ typedef struct hl_config {
     /* recipes.* */
     int recipes_max_variants;       /* recipes per creative action at most; 5 */
     double recipes_duration_s;      /* target length of a generated variant; 20 */
+    /* store.*, run.*: the nightly job (`hookline run`) */
+    char store_db[1024];            /* SQLite history file; "hookline.db" */
+    char run_out[1024];             /* output root: OUT/<as-of>/ and OUT/latest; "out" */
+    char run_inputs[4096];          /* export/report files to ingest, comma-separated */
+    int repull_days;                /* the last days re-pulled every night; 3 */
+    char tiktok_advertisers[2048];  /* advertiser ids to pull, comma-separated */
+    char tiktok_api_base[512];      /* "" = https://business-api.tiktok.com */
+    char tiktok_token_file[1024];   /* "" = HOOKLINE_TIKTOK_TOKEN */
+    char deliver_webhook[1024];     /* recipes go there when set */
+    char deliver_adapter[256];      /* "generic" */
+    char mail_smtp[512];            /* the report is mailed when set */
+    char mail_from[256];
+    char mail_to[1024];             /* comma-separated */
+    int mail_allow_plain;
+    int experiments_max_days;       /* a variant's evaluation window; 28 */
+    int experiments_randomized;     /* variant/parent splits declared randomized: SRM check */
     /* rules.* */
     char rules_dir[1024];           /* the rule pack; "" = the bundled scripts/rules */
     double rules_instructions;      /* VM instructions per rule call; 10 million */

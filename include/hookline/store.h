@@ -15,6 +15,7 @@
 
 #include "hookline/brief.h"
 #include "hookline/compare.h"
+#include "hookline/config.h"
 #include "hookline/hookline.h"
 #include "hookline/ingest.h"
 #include "hookline/recipe.h"
@@ -100,6 +101,13 @@ typedef struct hl_experiment {
 } hl_experiment;
 
 hl_status hl_store_experiments(hl_store *s, hl_experiment **out, size_t *n, hl_error *err);
+
+/* Evaluates e (not final) on the table's rows since the variant appeared, with the sequential
+ * test carrying prev_p (the smallest p of earlier nights, 0 for none); *p_today is tonight's p
+ * to store. Fills verdict, final, lift, interval, p and note. (Implemented by the compare
+ * stage: engine/compare/experiment.c.) */
+hl_status hl_experiment_evaluate(const hl_table *t, const hl_config *cfg, int32_t as_of,
+                                 double prev_p, hl_experiment *e, double *p_today, hl_error *err);
 hl_status hl_store_save_outcome(hl_store *s, const hl_experiment *e, hl_error *err);
 
 /* What the account has learned: per action type and diagnosis code. */
