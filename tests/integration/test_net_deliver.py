@@ -383,6 +383,23 @@ class Deliver(DeliverCase):
               f"re-sent {len(dup)} (answered as duplicates); temp files left: {leftovers}",
               flush=True)
 
+    def test_unreadable_deliveries_json_is_not_ignored(self):
+        """deliveries.json is the record of what was sent: when it exists but cannot be read,
+        deliver must not start from scratch (that would send every recipe again)."""
+        self.write_recipes(self.recipes[:4])
+        self.start()
+        r = self.deliver()
+        self.assertEqual(r.rc, 0, r)
+        n = len(self.log())
+        path = os.path.join(self.dir, "deliveries.json")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text[: len(text) // 2])            # a damaged record
+        r = self.deliver()
+        self.assertNotEqual(r.rc, 0, "a damaged deliveries.json was ignored" + repr(r))
+        self.assertEqual(len(self.log()), n, "recipes already delivered were sent again")
+
     def test_usage_errors_send_nothing(self):
         self.start()
         rec = os.path.join(self.dir, "recipes.json")
@@ -406,11 +423,16 @@ class Deliver(DeliverCase):
              "unknown adapter"),
             (["deliver", "--recipes", rec, "--webhook", hook, "--adapter", "heygen",
               "--adapter-options", "{not json"], "bad adapter options"),
+            (["deliver", "--recipes", rec, "--webhook", hook, "--timeout-ms", "soon"],
+             "non-numeric --timeout-ms"),
+            (["deliver", "--recipes", rec, "--webhook", hook, "--retry-base-ms", "x"],
+             "non-numeric --retry-base-ms"),
         ]
         for args, why in cases:
             with self.subTest(why=why):
-                r = run(*args, "--timeout-ms", "500", env={"HOOKLINE_WEBHOOK_SECRET": SECRET},
-                        timeout=30)
+                if "--timeout-ms" not in args:
+                    args = args + ["--timeout-ms", "500"]
+                r = run(*args, env={"HOOKLINE_WEBHOOK_SECRET": SECRET}, timeout=30)
                 self.assertEqual(r.rc, 2, f"{why}: {r!r}")
                 self.assertTrue(r.err.strip())
                 self.assertNotIn(SECRET, r.out + r.err)

@@ -310,9 +310,30 @@ class Mail(MailCase):
         self.assertTrue(sess and "STARTTLS" in sess[0]["commands"], sess)
         self.assertNotEqual(sess[0]["starttls"], "ok", "TLS with an untrusted certificate")
 
+    def test_foreign_briefs_json_is_handled_safely(self):
+        """briefs.json is an input like any other: odd or oversized fields (a 20,000-character
+        action type, a long title, missing keys) neither crash mail nor overflow its summary."""
+        rep = os.path.join(self.tmp.name, "rep")
+        shutil.copytree(REPORT, rep)
+        with open(os.path.join(rep, "briefs.json"), encoding="utf-8") as f:
+            doc = json.load(f)
+        doc["briefs"] = doc["briefs"][:12] or [{}]
+        doc["briefs"][0]["actions"][0]["type"] = "t" * 20000
+        doc["briefs"][1]["title"] = "T" * 50000
+        doc["briefs"][2] = {"title": None}
+        with open(os.path.join(rep, "briefs.json"), "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        self.start()
+        r = self.mail(report=rep, creds=False)
+        self.assertIn(r.rc, (0, 2), r)
+        self.assertNotIn("AddressSanitizer", r.err, r)
+        if r.rc == 0:
+            msg = self.parse(self.messages()[0])
+            self.assertEqual(msg.get_content_type(), "multipart/alternative")
+
     def test_url_checks(self):
         self.start()
-        cases = [("smtp://192.0.2.1:25", "smtp to a non-loopback host"),
+        cases = [("smtp://192.0.2.1:25", "--allow-plain to a non-loopback host"),
                  (f"smtp://u:pw@127.0.0.1:{self.sink.port}", "user:password in the URL"),
                  (f"http://127.0.0.1:{self.sink.port}", "http scheme"),
                  ("smtp://", "no host")]

@@ -450,6 +450,43 @@ class Pull(PullCase):
         self.assertGreater(len(ents), 11, "too few requests to see the limit")
         self.assert_rate(ents, 5)
 
+    def test_progress_on_a_terminal(self):
+        """Progress (windows, requests, rows) goes to stderr when it is a terminal, and only
+        then; stdout stays clean."""
+        import pty
+        import select
+        import subprocess
+        self.start()
+        out = os.path.join(self.dir, "tty.jsonl")
+        master, slave = pty.openpty()
+        env = dict(os.environ, HOOKLINE_TIKTOK_TOKEN=TOKEN)
+        p = subprocess.Popen([netsrv.HOOKLINE, "pull", "--advertiser", B, "--from", "2026-03-02",
+                              "--to", "2026-04-30", "--api-base", self.mock.url(), "--out", out,
+                              "--rate", "50"], stdout=subprocess.PIPE, stderr=slave, env=env)
+        os.close(slave)
+        buf = b""
+        while True:
+            r, _, _ = select.select([master], [], [], 30)
+            if not r:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+        stdout = p.communicate(timeout=60)[0]
+        os.close(master)
+        self.assertEqual(p.returncode, 0, buf)
+        self.assertEqual(stdout, b"")
+        self.assertNotIn(TOKEN.encode(), buf)
+        self.assertIn(b"windows", buf, f"no progress on a terminal (without -v): {buf!r}")
+        # not a terminal: no progress line
+        r = self.pull([B], "2026-03-02", "2026-04-30", verbose=False, out="plain.jsonl")
+        self.assertEqual(r.rc, 0, r)
+        self.assertNotIn("\r", r.err)
+
     def test_token_from_file(self):
         self.start()
         tf = os.path.join(self.dir, "tt.token")
