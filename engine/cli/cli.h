@@ -75,6 +75,13 @@ int hl_cli_report(const hl_error *err);
 /* The nearest of candidates to word by edit distance, or NULL if none is close. */
 const char *hl_cli_suggest(const char *word, const char *const *candidates, size_t n);
 
+/* Comma-separated values, trimmed, empty ones dropped: *out owned (hl_cli_free_list). */
+size_t hl_cli_split(const char *s, char ***out);
+void hl_cli_free_list(char **list, size_t n);
+/* The first line of a secret file, trimmed (NULL if unreadable); hl_cli_free_secret wipes it. */
+char *hl_cli_read_secret(const char *path);
+void hl_cli_free_secret(char *s);
+
 /* Commands. */
 int hl_cli_metrics(int argc, char **argv);
 int hl_cli_stats(int argc, char **argv);
@@ -85,6 +92,10 @@ int hl_cli_recipe(int argc, char **argv);
 int hl_cli_pull(int argc, char **argv);
 int hl_cli_deliver(int argc, char **argv);
 int hl_cli_mail(int argc, char **argv);
+int hl_cli_run(int argc, char **argv);
+int hl_cli_ingest(int argc, char **argv);
+int hl_cli_store(int argc, char **argv);
+int hl_cli_experiments(int argc, char **argv);
 int hl_cli_report_command(int argc, char **argv); /* `report` (hl_cli_report prints errors) */
 
 #endif

@@ -269,6 +269,13 @@ done:
     return rc;
 }
 
+int hl_findings_add_note(hl_findings *f, const char *text)
+{
+    int before = f->oom;
+    hl__note(f, "%s", text);
+    return f->oom && !before ? -1 : 0;
+}
+
 const hl_ad_view *hl_findings_ads(const hl_findings *f, size_t *n)
 {
     *n = f->nadv;

@@ -515,6 +515,7 @@ void hl_rules_free(hl_rules *r)
         free(r->rules[i].codes);
     free(r->rules);
     free(r->problems);
+    free(r->learnings);
     hl_sandbox_free(r->sb);
     hl_strpool_free(r->strings);
     hl_strpool_free(r->ad_ids);
@@ -545,6 +546,18 @@ const hl_rule_problem *hl_rules_problem(const hl_rules *r, size_t i)
 const char *hl_rules_dir(const hl_rules *r)
 {
     return r->dir;
+}
+
+void hl_rules_set_learnings(hl_rules *r, const hl_rule_learning *l, size_t n)
+{
+    free(r->learnings);
+    r->learnings = n ? calloc(n, sizeof *r->learnings) : NULL;
+    r->nlearnings = r->learnings ? n : 0;
+    for (size_t i = 0; i < r->nlearnings; i++) {
+        r->learnings[i] = l[i];
+        r->learnings[i].action = hl__rules_str(r, l[i].action);
+        r->learnings[i].code = hl__rules_str(r, l[i].code);
+    }
 }
 
 void hl_rules_set_log(hl_rules *r, void (*fn)(void *ud, const char *line), void *ud)

@@ -54,6 +54,8 @@ struct hl_rules {
     hl_strpool *ad_ids;       /* ctx.ads lookup: index = ad index */
     void (*log)(void *ud, const char *line);
     void *log_ud;
+    hl_rule_learning *learnings;
+    size_t nlearnings;
 };
 
 /* host.c */

@@ -340,7 +340,44 @@ static int idx_ctx(lua_State *L, hl_rules *r, const char *k)
         push_view(L, V_PEERS, c->ad);
     } else if (strcmp(k, "ads") == 0) {
         push_view(L, V_ADS, 0);
-    } else if (strcmp(k, "learnings") == 0 || strcmp(k, "history") == 0) {
+    } else if (strcmp(k, "learnings") == 0) {
+        /* learnings[action][code] = {tried, confirmed, refuted, inconclusive, median_lift} */
+        lua_newtable(L);
+        for (size_t i = 0; i < r->nlearnings; i++) {
+            const hl_rule_learning *l = &r->learnings[i];
+            if (lua_getfield(L, -1, l->action) != LUA_TTABLE) {
+                lua_pop(L, 1);
+                lua_newtable(L);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, -3, l->action);
+            }
+            lua_createtable(L, 0, 5);
+            lua_pushinteger(L, l->tried);
+            lua_setfield(L, -2, "tried");
+            lua_pushinteger(L, l->confirmed);
+            lua_setfield(L, -2, "confirmed");
+            lua_pushinteger(L, l->refuted);
+            lua_setfield(L, -2, "refuted");
+            lua_pushinteger(L, l->inconclusive);
+            lua_setfield(L, -2, "inconclusive");
+            if (l->has_median) {
+                lua_pushnumber(L, l->median_lift);
+                lua_setfield(L, -2, "median_lift");
+            }
+            hl__make_readonly(L);
+            lua_setfield(L, -2, l->code);
+            lua_pop(L, 1);
+        }
+        /* freeze the inner tables too */
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            hl__make_readonly(L);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -4);
+        }
+        hl__make_readonly(L);
+    } else if (strcmp(k, "history") == 0) {
         lua_newtable(L);
         hl__make_readonly(L);
     } else if (strcmp(k, "as_of") == 0) {

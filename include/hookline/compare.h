@@ -159,6 +159,9 @@ const hl_diagnosis *hl_findings_diagnoses(const hl_findings *f, size_t *n);
 /* Notes about the run as a whole (e.g. "auction pressure: account CPM +12 % over 14 days").
  * Borrowed strings. */
 const char *const *hl_findings_notes(const hl_findings *f, size_t *n);
+/* Adds a note about the run (copied), e.g. what the account has learned. 0, or -1 on OOM. */
+int hl_findings_add_note(hl_findings *f, const char *text);
+
 /* Every ad of the window, in the order of the data. */
 const hl_ad_view *hl_findings_ads(const hl_findings *f, size_t *n);
 

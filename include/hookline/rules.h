@@ -63,6 +63,16 @@ const char *hl_rules_dir(const hl_rules *r);
  * unless out of memory: rule failures are in hl_briefs_errors. */
 hl_status hl_rules_run(hl_rules *r, const hl_findings *f, hl_briefs **out, hl_error *err);
 
+/* What the account has learned from launched variants, shown to rules as ctx.learnings
+ * [action][code] = {tried, confirmed, refuted, inconclusive, median_lift}. Copied. */
+typedef struct hl_rule_learning {
+    const char *action, *code;
+    int tried, confirmed, refuted, inconclusive;
+    double median_lift;
+    int has_median;
+} hl_rule_learning;
+void hl_rules_set_learnings(hl_rules *r, const hl_rule_learning *l, size_t n);
+
 /* Log lines from hl.log go here (NULL: dropped). */
 void hl_rules_set_log(hl_rules *r, void (*fn)(void *ud, const char *line), void *ud);
 
