@@ -16,6 +16,9 @@ static int cmd_help(int argc, char **argv);
 static const hl_cli_command commands[] = {
     {"metrics", "aggregate ad-day exports/reports into counters and metrics", hl_cli_metrics},
     {"run", "the nightly job: pull, store, analyse, brief, deliver, mail", hl_cli_run},
+    {"ingest", "load exports or API rows into the history store", hl_cli_ingest},
+    {"store", "prune, export or check the history store", hl_cli_store},
+    {"experiments", "launched variants and whether their hypotheses held", hl_cli_experiments},
     {"analyze", "compare creatives, test trends, diagnose: writes DIR/findings.json", hl_cli_analyze},
     {"report", "a report template (creative performance, funnel, yours) as table/csv/md/html/json",
      hl_cli_report_command},
