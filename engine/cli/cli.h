@@ -96,6 +96,7 @@ int hl_cli_run(int argc, char **argv);
 int hl_cli_ingest(int argc, char **argv);
 int hl_cli_store(int argc, char **argv);
 int hl_cli_experiments(int argc, char **argv);
+int hl_cli_merge(int argc, char **argv);
 int hl_cli_report_command(int argc, char **argv); /* `report` (hl_cli_report prints errors) */
 
 #endif

@@ -570,8 +570,12 @@ int hl_cli_run(int argc, char **argv)
     }
     int32_t first, last;
     if (hl_store_date_range(R.store, &first, &last) < 0) {
-        hl_cli_errorf("run: the store holds no rows yet");
-        goto out;
+        if (!have_asof) {
+            hl_cli_errorf("run: the store holds no rows yet (a shard without advertisers needs "
+                          "--as-of to write its empty outputs)");
+            goto out;
+        }
+        first = last = R.as_of; /* an empty shard still writes its (empty) outputs */
     }
     if (!have_asof)
         R.as_of = last;

@@ -19,6 +19,7 @@ static const hl_cli_command commands[] = {
     {"ingest", "load exports or API rows into the history store", hl_cli_ingest},
     {"store", "prune, export or check the history store", hl_cli_store},
     {"experiments", "launched variants and whether their hypotheses held", hl_cli_experiments},
+    {"merge", "join the outputs of sharded runs into one", hl_cli_merge},
     {"analyze", "compare creatives, test trends, diagnose: writes DIR/findings.json", hl_cli_analyze},
     {"report", "a report template (creative performance, funnel, yours) as table/csv/md/html/json",
      hl_cli_report_command},

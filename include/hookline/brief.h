@@ -144,6 +144,11 @@ const char *hl_briefs_intern(hl_briefs *b, const char *s);
  * subject's current pace). occurrence numbers briefs the same rule made for one diagnosis. */
 void hl_brief_complete(hl_briefs *b, hl_brief *br, const char *rule_name, int occurrence);
 
+/* Reads briefs.json back against its findings (which must outlive the result); built-in
+ * diagnoses are matched to the findings' by code and subject. *out owned (hl_briefs_free). */
+hl_status hl_briefs_from_json(const char *text, size_t len, const hl_findings *f,
+                              hl_briefs **out, hl_error *err);
+
 /* Orders the briefs by priority, highest first (ties by id, so the order is stable). */
 void hl_briefs_sort(hl_briefs *b);
 
