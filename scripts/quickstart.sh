@@ -41,7 +41,13 @@ cmake --build "$build" -j "$jobs" >/dev/null || cmake --build "$build" -j 1
 
 case "$mode" in
   demo)
-    "$build/hookline" metrics --input examples/tiktok-export.csv --level ad
+    # the full analysis of the example account: findings, briefs, recipes, report
+    "$build/hookline" metrics --input examples/tiktok-export.csv --level campaign
+    "$build/hookline" analyze --input examples/tiktok-export.csv --out out/demo
+    echo
+    sed -n '1,40p' out/demo/briefs.md
+    echo
+    echo "quickstart: the whole report is out/demo/report.html (findings.json, briefs.json, recipes.json beside it)"
     ;;
   test)
     cd "$build"
