@@ -65,14 +65,16 @@ Scenarios (one planted ad per group, at a random position; replicates = ad group
   low_volume       50 groups  A/A truths, ~200 impressions a day -> at most insufficient_data
 Detectability at day 30, measured on seed 20260601 by a simple honest test (quasi-binomial
 leave-one-out z, dispersion = Pearson chi2/df over the group's ad-day cells, floored at 1; see
-tests/integration/test_analyze_sim.py), median |z| (10th percentile): hook x0.6 13.8 (12.0),
-hold x0.6 12.1 (11.0), CTR x0.5 15.5 (12.4), lp_mismatch CTR 14.1 (12.3) and CVR 9.1 (6.2),
-CVR x1.8 8.1 (6.7), kitbash hook of A 14.3 (11.6) and CTR of B 15.5 (13.5).
+tests/integration/test_analyze_sim.py, which prints these), median |z| (10th percentile):
+hook x0.6 13.8 (12.0), hold x0.6 12.1 (11.0), CTR x0.5 15.7 (12.5), lp_mismatch CTR 13.7 (12.4)
+and CVR 9.1 (7.7), CVR x1.8 8.2 (7.2), kitbash hook of A 14.2 (11.8) and CTR of B 16.2 (13.3).
 Fatigue is the hard one: a t-test of the slope of log(ad / rest of group) over the last 14 days
-gives CTR median t ~5.8 (10th pct ~4.4) and CPM ~4.3 (~2.9) over 5 seeds. With the literal
-"CTR to x0.5, CPM to x1.6 on day 30" ramps it was CTR 4.2 (2.7) and CPM 3.5 (2.2): at 0.15 day
-noise that is not clearly detectable in a 14-day window, hence the steeper ramps (whose last-7-day
-averages are the ~50 % / ~+60 % of the brief) and the scaled ad.
+gives CTR median t 5.4 (10th pct 4.1) and CPM 4.4 (3.3) on that seed (5.8 (4.4) and 4.3 (2.9)
+over seeds 0-4). With the literal "CTR to x0.5, CPM to x1.6 on day 30" ramps and unscaled volume
+it was CTR 4.2 (2.7) and CPM 3.5 (2.2): at 0.15 day noise that is not clearly detectable in a
+14-day window, hence the steeper ramps (whose last-7-day averages are the ~50 % / ~+60 % of the
+brief) and the scaled ad. Null groups: the Pearson dispersion of the 30-day A/A comparison is
+~120 for hook rate, ~90 for hold rate, ~3.7 for CTR and ~1.2 for CVR (1 = binomial).
 
 --tiny: 12 null groups, 2 per planted scenario, 4 low-volume groups.
 
