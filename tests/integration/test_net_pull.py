@@ -499,32 +499,38 @@ class Pull(PullCase):
 
     # ---- faults that must be ridden out ----
     def test_throttle_bursts(self):
-        faults = [{"kind": "code", "code": 40100, "every": 6, "burst": 2},
+        faults = [{"kind": "code", "code": 40100, "adv": B, "covers": "2026-03-10", "page": 1,
+                   "first": 3},
+                  {"kind": "code", "code": 40100, "every": 6, "burst": 2},
                   {"kind": "code", "code": 40016, "nth": [4]},
                   {"kind": "code", "code": 40133, "nth": [9]}]
         self.start(faults)
-        r = self.pull([A, B], FROM, TO, "--retry-base-ms", "5")
+        base_ms = 5
+        r = self.pull([A, B], FROM, TO, "--retry-base-ms", str(base_ms))
         self.assertEqual(r.rc, 0, r)
         self.assert_rows(r, [A, B])
         ents = self.log()
         self.assert_requests_contract(ents, [A, B])
         rep = report_entries(ents)
-        n40100 = sum(1 for e in rep if e["code"] == 40100)
-        self.assertGreaterEqual(n40100, 4)
-        # a throttled request is asked again only after a wait; longer after repeated 40100
-        last = {}
-        gaps = []
+        self.assertGreaterEqual(sum(1 for e in rep if e["code"] == 40100), 5)
+        # per request: the waits after consecutive throttles
+        streaks = {}
         for e in sorted(rep, key=lambda e: e["t"]):
-            k = req_key(e)
-            if k in last and last[k]["code"] in (40100, 40016, 40133):
-                gaps.append((last[k]["code"], e["t"] - last[k]["t_done"], last[k].get("streak", 1)))
-                e["streak"] = last[k].get("streak", 1) + 1
-            last[k] = e
-        self.assertTrue(gaps, "no throttled request was retried")
-        for code, gap, streak in gaps:
-            self.assertGreaterEqual(gap, 0.005, f"retried {gap * 1000:.1f} ms after {code}")
-        print("    throttle retry gaps (ms, streak): " + ", ".join(
-            f"{g * 1000:.0f}/{s}" for _, g, s in gaps), flush=True)
+            streaks.setdefault(req_key(e), []).append(e)
+        gaps = {}
+        for k, seq in streaks.items():
+            run_ = 0
+            for prev, nxt in zip(seq, seq[1:]):
+                run_ = run_ + 1 if prev["code"] in (40100, 40016, 40133) else 0
+                if run_:
+                    gaps.setdefault(k, []).append(nxt["t"] - prev["t"])
+        print("    waits after consecutive throttles (ms): " + "; ".join(
+            ", ".join(f"{g * 1000:.0f}" for g in v) for v in gaps.values()), flush=True)
+        three = [v for v in gaps.values() if len(v) >= 3]
+        self.assertTrue(three, "no request was throttled three times in a row")
+        for v in three:
+            self.assertGreaterEqual(v[2], 50 * base_ms / 1000,
+                                    "no longer wait after repeated 40100 (per-minute limits)")
 
     def test_server_error_codes(self):
         codes = [50000, 50002, 51021, 60001, 20001, 40200, 40201, 40202, 40700]
