@@ -138,7 +138,7 @@ class PullCase(unittest.TestCase):
         return self.mock
 
     def pull(self, advs, d0=FROM, d1=TO, *extra, out="out.jsonl", token=TOKEN, verbose=True,
-             rate="50", fast=True, timeout=120):
+             rate="50", fast=True, timeout=60):
         out_path = os.path.join(self.dir, out) if out else None
         args = (["-v", "-v"] if verbose else []) + [
             "pull", "--advertiser", ",".join(advs), "--from", d0, "--to", d1,
@@ -600,7 +600,10 @@ class Pull(PullCase):
                 self.assertLessEqual(days(e["params"]["start_date"], e["params"]["end_date"]), 7)
 
     def test_truncation_split_by_campaign(self):
-        self.start([], "--trunc-ads", "150")
+        self.start([{"kind": "code", "code": 50000, "endpoint": "campaign", "first": 1},
+                    {"kind": "cut", "endpoint": "campaign", "nth": [2]},
+                    {"kind": "code", "code": 40100, "campaign_filter": True, "first": 1}],
+                   "--trunc-ads", "150")
         r = self.pull([C, B], "2026-03-01", "2026-03-20")
         self.assertEqual(r.rc, 0, r)
         self.assert_rows(r, [C, B], "2026-03-01", "2026-03-20")

@@ -7,6 +7,7 @@ header. The receiver behaves like an idempotent API:
   - the first --fail-first K attempts of each key fail, cycling through --fail-modes:
       500 / 502 / 503 / 408   that HTTP status
       429                     429 with `Retry-After: <--retry-after>` (seconds, default 1)
+      429date                 429 with `Retry-After: <HTTP date 2 s ahead>`
       drop                    the connection is closed without an answer
       drop_after              the delivery is ACCEPTED, then the connection is closed without an
                               answer (the client cannot know: its retry must carry the same key)
@@ -33,6 +34,7 @@ signature ("ok" | "missing" | "bad" | "unchecked"), body_sha256, body (the JSON 
 Run: python3 tests/tools/webhook_receiver.py --port 0 --log /tmp/wh.log --secret S --fail-first 2
 """
 import argparse
+import email.utils
 import hashlib
 import hmac
 import json
@@ -212,6 +214,10 @@ class Handler(BaseHTTPRequestHandler):
             if mode == "429":
                 reply(429, "fail429", {"error": "rate limited"},
                       {"Retry-After": str(st.retry_after)})
+                return
+            if mode == "429date":
+                when = email.utils.formatdate(time.time() + 2.0, usegmt=True)
+                reply(429, "fail429", {"error": "rate limited"}, {"Retry-After": when})
                 return
             status = int(mode)
             reply(status, "fail%d" % status, {"error": "injected failure"})
