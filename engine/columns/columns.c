@@ -391,7 +391,7 @@ hl_status hl_columns_new(const hl_columns_limits *lim, hl_columns **out, hl_erro
     *out = NULL;
     hl_columns *c = calloc(1, sizeof *c);
     hl_sandbox_limits sl = {lim && lim->memory ? lim->memory : 32u << 20,
-                            lim && lim->instructions ? lim->instructions : 1000000L};
+                            lim && lim->instructions ? lim->instructions : 1000000L, 0};
     if (!c || !(c->strings = hl_strpool_new()) || !(c->sb = hl_sandbox_new(&sl))) {
         if (c) {
             hl_strpool_free(c->strings);

@@ -632,7 +632,7 @@ hl_status hl_templates_load(const char *const *dirs, size_t ndirs, const hl_colu
 {
     *out = NULL;
     hl_templates *t = calloc(1, sizeof *t);
-    hl_sandbox_limits lim = {16u << 20, 1000000};
+    hl_sandbox_limits lim = {16u << 20, 1000000, 0};
     hl_sandbox *sb = NULL;
     if (!t || !(t->strings = hl_strpool_new()) || !(sb = hl_sandbox_new(&lim))) {
         if (t)

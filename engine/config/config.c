@@ -371,7 +371,7 @@ static hl_status walk(lua_State *L, hl_config *tmp, const char *file, const char
 
 hl_status hl_config_load(hl_config *cfg, const char *path, hl_error *err)
 {
-    hl_sandbox_limits lim = {16u << 20, 1000000};
+    hl_sandbox_limits lim = {16u << 20, 10000000, 0};
     hl_sandbox *sb = hl_sandbox_new(&lim);
     if (!sb)
         return hl_error_set(err, HL_EINTERNAL, path, 0, 0, "out of memory");

@@ -167,7 +167,7 @@ hl_status hl_adapter_load(const char *path, const hl_rules_limits *lim, hl_adapt
                           hl_error *err)
 {
     *out = NULL;
-    hl_sandbox_limits sl = {lim ? lim->memory : 0, lim ? lim->instructions : 0};
+    hl_sandbox_limits sl = {lim ? lim->memory : 0, lim ? lim->instructions : 0, 0};
     hl_adapter *a = calloc(1, sizeof *a);
     if (!a || !(a->sb = hl_sandbox_new(&sl)) || !(a->path = strdup(path))) {
         if (a)

@@ -63,16 +63,30 @@ hl_rules *hl__rules_from_state(lua_State *L)
 
 static int ro_newindex(lua_State *L)
 {
-    luaL_where(L, 2);
+    luaL_where(L, 1); /* level 1: the Lua code doing the assignment */
     lua_pushstring(L, "attempt to modify a read-only table");
     lua_concat(L, 2);
     return lua_error(L);
 }
 
+/* pairs() on a proxy: an iterator that holds the real table in an upvalue and is driven with
+ * the proxy as its state, so the real table never reaches the script. */
+static int ro_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 2);
+    if (lua_next(L, -2))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int ro_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next");
     lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, ro_next, 1);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
@@ -108,7 +122,7 @@ void hl__make_readonly(lua_State *L)
  * environment it would also leak state between rules. */
 static int env_newindex(lua_State *L)
 {
-    luaL_where(L, 2);
+    luaL_where(L, 1);
     lua_pushfstring(L, "assignment to undeclared global '%s' (declare it local)",
                     lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
     lua_concat(L, 2);
@@ -237,6 +251,8 @@ static int do_register(lua_State *L, hl_rule_kind kind)
     rule->info.codes = (const char *const *)codes;
     rule->info.ncodes = ncodes;
     rule->info.has_when = has_when;
+    rule->L = L;
+    rule->sb = r->loading_sb;
     lua_pushliteral(L, "run");
     lua_rawget(L, 1);
     rule->run_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -274,8 +290,8 @@ static int l_suppress(lua_State *L)
 static void drop_rules_from(hl_rules *r, size_t first)
 {
     for (size_t i = first; i < r->n; i++) {
-        luaL_unref(r->L, LUA_REGISTRYINDEX, r->rules[i].run_ref);
-        luaL_unref(r->L, LUA_REGISTRYINDEX, r->rules[i].when_ref);
+        luaL_unref(r->rules[i].L, LUA_REGISTRYINDEX, r->rules[i].run_ref);
+        luaL_unref(r->rules[i].L, LUA_REGISTRYINDEX, r->rules[i].when_ref);
         free(r->rules[i].codes);
     }
     r->n = first;
@@ -369,9 +385,39 @@ static unsigned long split_error(const char *err, const char *path, const char *
     return 0;
 }
 
+/* A fresh sandbox for one rule file: each file has its own state, so one file's memory or
+ * globals can never starve or disturb another's. */
+static hl_sandbox *new_state(hl_rules *r)
+{
+    hl_sandbox *sb = hl_sandbox_new(&r->limits);
+    if (!sb)
+        return NULL;
+    lua_State *L = hl_sandbox_state(sb);
+    lua_pushlightuserdata(L, r);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hookline.rules");
+    hl__views_register(L);
+    freeze_globals(L);
+    /* per-file environments read the frozen globals and refuse new ones */
+    lua_createtable(L, 0, 3);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, env_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "read-only");
+    lua_setfield(L, -2, "__metatable");
+    lua_setfield(L, LUA_REGISTRYINDEX, "hookline.envmt");
+    hl_sandbox **ns = realloc(r->states, (r->nstates + 1) * sizeof *ns);
+    if (!ns) {
+        hl_sandbox_free(sb);
+        return NULL;
+    }
+    r->states = ns;
+    r->states[r->nstates++] = sb;
+    return sb;
+}
+
 static void load_file(hl_rules *r, const char *path)
 {
-    lua_State *L = r->L;
     char why[256];
     size_t len;
     char *src = read_file(path, &len, why, sizeof why);
@@ -380,6 +426,13 @@ static void load_file(hl_rules *r, const char *path)
         hl__rules_problem(r, file, 0, "%s", why);
         return;
     }
+    hl_sandbox *sb = new_state(r);
+    if (!sb) {
+        free(src);
+        hl__rules_problem(r, file, 0, "out of memory");
+        return;
+    }
+    lua_State *L = hl_sandbox_state(sb);
     char chunk[600];
     snprintf(chunk, sizeof chunk, "@%s", path);
     int top = lua_gettop(L);
@@ -398,14 +451,16 @@ static void load_file(hl_rules *r, const char *path)
     }
     /* the file's private environment */
     lua_newtable(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->env_mt_ref);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hookline.envmt");
     lua_setmetatable(L, -2);
     if (!lua_setupvalue(L, -2, 1))
         lua_pop(L, 1);
     size_t before = r->n, problems_before = r->np;
     r->loading_file = file;
-    rc = hl_sandbox_pcall(r->sb, 0, 0);
+    r->loading_sb = sb;
+    rc = hl_sandbox_pcall(sb, 0, 0);
     r->loading_file = NULL;
+    r->loading_sb = NULL;
     if (rc != LUA_OK) {
         const char *m = lua_tostring(L, -1), *msg;
         char first[900];
@@ -462,12 +517,9 @@ hl_status hl_rules_load(const char *dir, const hl_rules_limits *lim, hl_rules **
     qsort(names, nn, sizeof *names, cmp_names);
 
     hl_rules *r = calloc(1, sizeof *r);
-    hl_sandbox_limits sl = {lim ? lim->memory : 0, lim ? lim->instructions : 0};
-    if (!r || !(r->strings = hl_strpool_new()) || !(r->sb = hl_sandbox_new(&sl)) ||
-        !(r->dir = strdup(dir))) {
+    if (!r || !(r->strings = hl_strpool_new()) || !(r->dir = strdup(dir))) {
         if (r) {
             hl_strpool_free(r->strings);
-            hl_sandbox_free(r->sb);
             free(r);
         }
         for (size_t i = 0; i < nn; i++)
@@ -475,22 +527,8 @@ hl_status hl_rules_load(const char *dir, const hl_rules_limits *lim, hl_rules **
         free(names);
         return hl_error_set(err, HL_EINTERNAL, dir, 0, 0, "out of memory");
     }
-    r->L = hl_sandbox_state(r->sb);
-    lua_State *L = r->L;
-    lua_pushlightuserdata(L, r);
-    lua_setfield(L, LUA_REGISTRYINDEX, "hookline.rules");
-    hl__views_register(L);
-    freeze_globals(L);
-    /* per-file environments read the frozen globals and refuse new ones */
-    lua_createtable(L, 0, 3);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, env_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushliteral(L, "read-only");
-    lua_setfield(L, -2, "__metatable");
-    r->env_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-
+    r->limits.memory = lim ? lim->memory : 0;
+    r->limits.instructions = lim ? lim->instructions : 0;
     for (size_t i = 0; i < nn; i++) {
         size_t pl = strlen(dir) + strlen(names[i]) + 2;
         char *path = malloc(pl);
@@ -516,7 +554,9 @@ void hl_rules_free(hl_rules *r)
     free(r->rules);
     free(r->problems);
     free(r->learnings);
-    hl_sandbox_free(r->sb);
+    for (size_t i = 0; i < r->nstates; i++)
+        hl_sandbox_free(r->states[i]);
+    free(r->states);
     hl_strpool_free(r->strings);
     hl_strpool_free(r->ad_ids);
     free(r->dir);

@@ -14,6 +14,8 @@
 
 typedef struct hl_rule {
     hl_rule_info info;
+    hl_sandbox *sb;    /* the state of the rule's file */
+    lua_State *L;
     char **codes;
     int run_ref;   /* registry references: never globals (CVE-2022-24735) */
     int when_ref;  /* LUA_NOREF when absent */
@@ -40,8 +42,10 @@ typedef struct hl_call {
 } hl_call;
 
 struct hl_rules {
-    hl_sandbox *sb;
-    lua_State *L;
+    hl_sandbox **states; /* one per rule file */
+    size_t nstates;
+    hl_sandbox *loading_sb;
+    hl_sandbox_limits limits;
     char *dir;
     hl_rule *rules;
     size_t n, cap;
@@ -49,7 +53,6 @@ struct hl_rules {
     size_t np, capp;
     hl_strpool *strings;     /* file names, codes, messages */
     const char *loading_file; /* set while a file's top level runs */
-    int env_mt_ref;           /* metatable of per-file environments */
     hl_call call;             /* current call (views read it) */
     hl_strpool *ad_ids;       /* ctx.ads lookup: index = ad index */
     void (*log)(void *ud, const char *line);

@@ -414,15 +414,15 @@ static int call_rule(runctx *x, const hl_rule *rule, int ref, size_t ad, size_t 
                      const char *subject, const char *code)
 {
     hl_rules *r = x->r;
-    lua_State *L = r->L;
+    lua_State *L = rule->L;
     r->call.ad = ad;
     r->call.diag = diag;
     r->call.rule = rule;
     r->call.gen++;
-    hl_sandbox_seed(r->sb, seed_for(rule, subject, code));
+    hl_sandbox_seed(rule->sb, seed_for(rule, subject, code));
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     hl__push_ctx(L, r);
-    int rc = hl_sandbox_pcall(r->sb, 1, 1);
+    int rc = hl_sandbox_pcall(rule->sb, 1, 1);
     r->call.gen++; /* views handed out during the call are stale from here on */
     r->call.rule = NULL;
     if (rc != LUA_OK) {
@@ -516,7 +516,7 @@ static int read_added(runctx *x, lua_State *L, int idx, const hl_ad_view *a, con
 
 static void run_diagnose(runctx *x, const hl_rule *rule, size_t ai, const hl_ad_view *a)
 {
-    lua_State *L = x->r->L;
+    lua_State *L = rule->L;
     if (call_rule(x, rule, rule->run_ref, ai, SIZE_MAX, a->subject.ad_id, NULL) < 0)
         return;
     int idx = lua_gettop(L);
@@ -550,7 +550,7 @@ static void run_diagnose(runctx *x, const hl_rule *rule, size_t ai, const hl_ad_
 
 static void run_suppress(runctx *x, const hl_rule *rule, size_t ai, const hl_ad_view *a)
 {
-    lua_State *L = x->r->L;
+    lua_State *L = rule->L;
     hl_rules *r = x->r;
     if (call_rule(x, rule, rule->run_ref, ai, SIZE_MAX, a->subject.ad_id, NULL) < 0)
         return;
@@ -601,7 +601,7 @@ static void run_suppress(runctx *x, const hl_rule *rule, size_t ai, const hl_ad_
 
 static void make_briefs(runctx *x, const hl_rule *rule, size_t ai, size_t di)
 {
-    lua_State *L = x->r->L;
+    lua_State *L = rule->L;
     size_t nd;
     const hl_brief_diag *d = &hl_briefs_diagnoses(x->b, &nd)[di];
     const char *sid = subject_id(&d->subject);
@@ -688,7 +688,7 @@ static int handles(runctx *x, const hl_rule *rule, size_t ai, size_t di)
     }
     if (rule->when_ref == LUA_NOREF)
         return 1;
-    lua_State *L = x->r->L;
+    lua_State *L = rule->L;
     const char *sid = subject_id(&d->subject);
     if (call_rule(x, rule, rule->when_ref, ai, di, sid, d->code) < 0)
         return 0;

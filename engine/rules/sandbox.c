@@ -9,6 +9,7 @@
 #include "rules/sandbox.h"
 
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,21 @@ struct hl_sandbox {
     lua_State *L;
     size_t used, limit;
     long budget, remaining;
-    int overrun;     /* 1 budget, 2 memory: sticky until the next call */
+    int overrun;     /* 1 budget, 2 memory, 3 time: sticky until the next call */
+    int capped;      /* the memory cap applies while a script runs; the host's own work after
+                        a call (reading results, building messages) must not hit it, or Lua
+                        would panic outside a protected call */
+    double deadline; /* wall clock, ms: a backstop for work done inside C functions */
+    long time_ms;
     int seed_ref;    /* math.randomseed, kept out of the scripts' reach */
 };
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -34,7 +47,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         sb->used -= osize;
         return NULL;
     }
-    if (nsize > osize && sb->used - osize + nsize > sb->limit) {
+    if (sb->capped && nsize > osize && sb->used - osize + nsize > sb->limit) {
         sb->overrun = 2;
         return NULL; /* Lua raises a memory error, which pcall reports */
     }
@@ -53,14 +66,14 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
     (void)ar;
     hl_sandbox *sb;
     lua_getallocf(L, (void **)&sb);
-    if (sb->overrun != 1) {
+    if (sb->overrun != 1 && sb->overrun != 3) {
         sb->remaining -= 1000;
-        if (sb->remaining > 0)
+        if (sb->remaining > 0 && mono_ms() < sb->deadline)
             return;
-        sb->overrun = 1;
+        sb->overrun = sb->remaining > 0 ? 3 : 1;
         lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
     }
-    luaL_error(L, "instruction budget exceeded");
+    luaL_error(L, sb->overrun == 3 ? "time limit exceeded" : "instruction budget exceeded");
 }
 
 /* Everything in base that reaches outside the script's own values, changes other code's view
@@ -69,6 +82,97 @@ static const char *const removed_globals[] = {
     "dofile",  "loadfile",     "load",         "require", "collectgarbage", "print",
     "module",  "loadstring",   "rawset",       "rawget",  "rawequal",       "rawlen",
     "setmetatable", "getmetatable", "_G", "warn", NULL};
+
+/* C functions do work the instruction hook cannot see; the costly ones charge the budget for
+ * it (one instruction per 16 bytes produced or scanned), so a loop of cheap-looking calls to
+ * string.rep still runs out. */
+static void charge(lua_State *L, double bytes)
+{
+    hl_sandbox *sb;
+    lua_getallocf(L, (void **)&sb);
+    if (!sb->capped)
+        return;
+    double c = bytes / 16;
+    if (c > (double)sb->remaining)
+        sb->remaining = 0;
+    else
+        sb->remaining -= (long)c;
+    if (sb->remaining <= 0) {
+        sb->overrun = 1;
+        lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, "instruction budget exceeded");
+    }
+}
+
+/* string.rep: the result's size is known before the work; an empty result of a huge count
+ * would otherwise loop in C without allocating anything. */
+static int guarded_rep(lua_State *L)
+{
+    size_t l, lsep = 0;
+    luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || (l == 0 && lsep == 0)) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    double total = ((double)l + (double)lsep) * (double)n;
+    if (total > (double)(256u << 20))
+        return luaL_error(L, "memory limit exceeded (string.rep of %I bytes)",
+                          (lua_Integer)(total < 9e18 ? total : 9e18));
+    charge(L, total);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* table.move over a huge range loops in C even when the table is empty. */
+static int guarded_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+    if (e >= f && (e - f > 10000000 || e - f < 0))
+        return luaL_error(L, "table.move: range of more than 10,000,000 elements");
+    if (e >= f)
+        charge(L, (double)(e - f + 1) * 16);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int guarded_concat(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TTABLE)
+        charge(L, (double)lua_rawlen(L, 1) * 16);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* xpcall's message handler would run after the budget error with the hook's state in between;
+ * here it is an ordinary call made after pcall returns, under the same budget. */
+static int safe_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int base = n + 1;
+    lua_pushvalue(L, 2); /* the handler, kept at base */
+    lua_pushvalue(L, 1); /* f */
+    for (int i = 3; i <= n; i++)
+        lua_pushvalue(L, i);
+    if (lua_pcall(L, n - 2 > 0 ? n - 2 : 0, LUA_MULTRET, 0) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        lua_replace(L, base); /* true in place of the handler */
+        return lua_gettop(L) - base + 1;
+    }
+    /* stack: ..., handler, err -> false, handler(err) */
+    lua_call(L, 1, 1);
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
 
 /* Lua patterns backtrack: `string.find(("a"):rep(1e5), ".-.-.-.-b")` runs for hours inside one
  * C call, where the instruction hook never fires. Each variable-length item (* + - ?) can
@@ -89,12 +193,17 @@ static int pattern_guard(lua_State *L, int plain_arg)
         if (p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?')
             k++;
     }
-    double work = 1;
-    for (int i = 0; i < k && work < 1e9; i++)
+    /* worst case: every start position (unless anchored) times the subject once per variable
+     * item times the pattern's length */
+    double work = (pl && p[0] == '^') ? 1 : (double)(sl + 1);
+    for (int i = 0; i < k && work < 1e12; i++)
         work *= (double)(sl + 1);
-    if (k > 1 && work > 1e8)
-        return luaL_error(L, "pattern too complex for a subject of %d bytes (%d variable items)",
-                          (int)sl, k);
+    work *= (double)(pl + 1);
+    if (work > 2e8)
+        return luaL_error(L, "pattern too complex for a subject of %d bytes (%d variable items, "
+                             "pattern of %d bytes)",
+                          (int)sl, k, (int)pl);
+    charge(L, work);
     return 0;
 }
 
@@ -117,16 +226,26 @@ static int guarded_other(lua_State *L)
     return guarded(L, 0);
 }
 
+static void wrap(lua_State *L, const char *lib, const char *name, lua_CFunction fn)
+{
+    lua_getglobal(L, lib);
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
 static void guard_patterns(lua_State *L)
 {
-    static const char *const fns[] = {"find", "match", "gmatch", "gsub"};
-    lua_getglobal(L, LUA_STRLIBNAME);
-    for (int i = 0; i < 4; i++) {
-        lua_getfield(L, -1, fns[i]);
-        lua_pushcclosure(L, i == 0 ? guarded_find : guarded_other, 1);
-        lua_setfield(L, -2, fns[i]);
-    }
-    lua_pop(L, 1);
+    wrap(L, LUA_STRLIBNAME, "find", guarded_find);
+    wrap(L, LUA_STRLIBNAME, "match", guarded_other);
+    wrap(L, LUA_STRLIBNAME, "gmatch", guarded_other);
+    wrap(L, LUA_STRLIBNAME, "gsub", guarded_other);
+    wrap(L, LUA_STRLIBNAME, "rep", guarded_rep);
+    wrap(L, LUA_TABLIBNAME, "move", guarded_move);
+    wrap(L, LUA_TABLIBNAME, "concat", guarded_concat);
+    lua_pushcfunction(L, safe_xpcall);
+    lua_setglobal(L, "xpcall");
 }
 
 hl_sandbox *hl_sandbox_new(const hl_sandbox_limits *limits)
@@ -136,6 +255,7 @@ hl_sandbox *hl_sandbox_new(const hl_sandbox_limits *limits)
         return NULL;
     sb->limit = limits && limits->memory ? limits->memory : 64u << 20;
     sb->budget = limits && limits->instructions ? limits->instructions : 10000000L;
+    sb->time_ms = limits && limits->time_ms ? limits->time_ms : 10000;
     sb->L = lua_newstate(sb_alloc, sb);
     if (!sb->L) {
         free(sb);
@@ -211,20 +331,40 @@ int hl_sandbox_pcall(hl_sandbox *sb, int nargs, int nresults)
 {
     sb->remaining = sb->budget;
     sb->overrun = 0;
+    sb->deadline = mono_ms() + (double)sb->time_ms;
     int base = lua_gettop(sb->L) - nargs;
     lua_pushcfunction(sb->L, traceback);
     lua_insert(sb->L, base);
     lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, 1000);
+    sb->capped = 1;
     int rc = lua_pcall(sb->L, nargs, nresults, base);
+    sb->capped = 0;
     lua_sethook(sb->L, NULL, 0, 0);
     lua_remove(sb->L, base);
     if (rc != LUA_OK && sb->overrun) {
-        /* Whatever the script did with the error, report the overrun itself (keeping the
-         * traceback's location lines). */
-        const char *msg = sb->overrun == 1 ? "instruction budget exceeded" : "memory limit exceeded";
+        /* Whatever the script did with the error, report the overrun itself, at the place
+         * the script was (the first Lua frame of the traceback), keeping the traceback. */
+        const char *msg = sb->overrun == 1   ? "instruction budget exceeded"
+                          : sb->overrun == 3 ? "time limit exceeded"
+                                             : "memory limit exceeded";
         const char *tb = lua_tostring(sb->L, -1);
         const char *nl = tb ? strchr(tb, '\n') : NULL;
-        lua_pushfstring(sb->L, "%s%s", msg, nl ? nl : "");
+        char loc[400] = "";
+        /* traceback lines look like "\n\tfile:line: in ..."; skip [C] frames */
+        for (const char *q = nl; q && *q; q = strchr(q + 1, '\n')) {
+            const char *t = q + 1;
+            while (*t == '\t' || *t == ' ')
+                t++;
+            if (*t == '[')
+                continue;
+            const char *c1 = strchr(t, ':');
+            const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+            if (c1 && c2 && c2 > c1 + 1 && c1[1] >= '0' && c1[1] <= '9') {
+                snprintf(loc, sizeof loc, "%.*s: ", (int)(c2 - t), t);
+                break;
+            }
+        }
+        lua_pushfstring(sb->L, "%s%s%s", loc, msg, nl ? nl : "");
         lua_remove(sb->L, -2);
     }
     sb->overrun = 0;

@@ -16,6 +16,7 @@
 typedef struct hl_sandbox_limits {
     size_t memory;        /* bytes the state may allocate; 0 = 64 MiB */
     long instructions;    /* VM instructions per protected call; 0 = 10 million */
+    long time_ms;         /* wall-clock backstop per protected call; 0 = 10 s */
 } hl_sandbox_limits;
 
 typedef struct hl_sandbox hl_sandbox;
