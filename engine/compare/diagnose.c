@@ -278,8 +278,10 @@ static void funnel(dctx *x, const hl_unit *u)
         if (hold)
             evidence_cmp(x, d, ihold);
     }
-    if (is(cvr, HL_DEC_WORSE) && cvr->lift.ok && cvr->lift.v <= cfg->lp_max_cvr_lift && ctr &&
-        ctr->lift.ok && ctr->lift.v >= cfg->lp_min_ctr_lift && !is(ctr, HL_DEC_WORSE)) {
+    /* "CTR high": significantly better, or at least the configured lift above the peers */
+    int ctr_high = ctr && ctr->lift.ok && !is(ctr, HL_DEC_WORSE) &&
+                   (is(ctr, HL_DEC_BETTER) || ctr->lift.v >= cfg->lp_min_ctr_lift);
+    if (is(cvr, HL_DEC_WORSE) && cvr->lift.ok && cvr->lift.v <= cfg->lp_max_cvr_lift && ctr_high) {
         describe(d1, sizeof d1, x->f, ctr, "CTR");
         describe(d2, sizeof d2, x->f, cvr, "CVR");
         hl_diagnosis *d = add(x, "landing_page_mismatch", &u->subj, spend, cvr->lift.v,

@@ -49,7 +49,8 @@ typedef struct hl_config {
     double weak_hook_max_lift;      /* hook rate lift at or below: weak hook; -0.10 */
     double weak_hold_max_lift;      /* hold rate lift: weak hold; -0.10 */
     double weak_cta_max_lift;       /* CTR lift: weak CTA; -0.10 */
-    double lp_min_ctr_lift;         /* landing-page mismatch: CTR lift at least; 0 */
+    double lp_min_ctr_lift;         /* landing-page mismatch: CTR significantly better, or a
+                                       lift at least this; 0.10 */
     double lp_max_cvr_lift;         /* ... and CVR lift at most; -0.15 */
     double winner_min_lift;         /* goal-metric improvement for winner; 0.10 */
     double loser_min_lift;          /* goal-metric worsening for loser; 0.10 */
