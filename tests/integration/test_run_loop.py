@@ -58,7 +58,7 @@ import numpy as np
 
 SRC = os.environ.get("HL_SOURCE_DIR") or os.path.normpath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-HOOKLINE = os.environ.get("HOOKLINE") or os.path.join(SRC, "build", "hookline")
+HOOKLINE = os.path.abspath(os.environ.get("HOOKLINE") or os.path.join(SRC, "build", "hookline"))
 sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
 import sim_nights  # noqa: E402
 
@@ -124,10 +124,21 @@ def parse_experiments_table(text):
     return lines[0] if lines else "", rows
 
 
+def private_binary(tmp):
+    """A private copy of the binary, so that a rebuild during the test (another session at
+    work) cannot pull it away mid-run."""
+    global HOOKLINE
+    dst = os.path.join(tmp, "hookline")
+    shutil.copy2(HOOKLINE, dst)
+    HOOKLINE = dst
+
+
 def setUpModule():
     L.tmp = KEEP or tempfile.mkdtemp(prefix="hl-loop-")
     os.makedirs(L.tmp, exist_ok=True)
-    log(f"hookline: {HOOKLINE}\nloop:     seed {SEED}, nights {FIRST}..{LAST} -> {L.tmp}")
+    log(f"hookline: {HOOKLINE} (run from a private copy)")
+    private_binary(L.tmp)
+    log(f"loop:     seed {SEED}, nights {FIRST}..{LAST} -> {L.tmp}")
     t0 = time.monotonic()
     L.truth, L.world = sim_nights.run_nights(HOOKLINE, L.tmp, SEED, FIRST, LAST,
                                             log=lambda s: log("  " + s))
