@@ -132,7 +132,8 @@ class DeliverCase(unittest.TestCase):
                 self.assertNotIn(SECRET.encode(), f.read(), f"secret written to {p}")
 
     def log(self):
-        return self.srv.entries(settle=0.05)
+        self.srv.settle()
+        return self.srv.entries()
 
     def deliveries(self):
         path = os.path.join(self.dir, "deliveries.json")

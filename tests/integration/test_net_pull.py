@@ -51,6 +51,7 @@ from netsrv import run  # noqa: E402
 TOKEN = "tt-PLANTED-" + os.urandom(6).hex() + "-TOKEN"
 A, B, C = mt.ADV_A, mt.ADV_B, mt.ADV_C
 FROM, TO = "2026-01-01", "2026-04-02"          # 92 days: windows of 30, 30, 30, 2
+MID0, MID1 = "2026-01-31", "2026-03-31"        # 60 days (2 windows, 1-3 pages each): fault tests
 REQUIRED_METRICS = ["spend", "impressions", "clicks", "conversion", "video_watched_2s",
                     "campaign_id", "campaign_name", "adgroup_id", "adgroup_name", "ad_name",
                     "currency"]
@@ -166,7 +167,8 @@ class PullCase(unittest.TestCase):
                 self.assertNotIn(TOKEN.encode(), f.read(), f"token written to {p}")
 
     def log(self):
-        return self.mock.entries(settle=0.05)
+        self.mock.settle()
+        return self.mock.entries()
 
     def read_rows(self, path):
         rows = []
@@ -230,7 +232,8 @@ class PullCase(unittest.TestCase):
                 if norm(row["metrics"].get(m, "<absent>")) != norm(want[m]):
                     wrong.append((k, m, row["metrics"].get(m, "<absent>"), want[m]))
         missing = [k for k in exp if k not in seen]
-        self.assertFalse(bad_shape, f"rows without advertiser_id/dimensions/metrics: {bad_shape[:3]}")
+        self.assertFalse(bad_shape,
+                         f"rows without advertiser_id/dimensions/metrics: {bad_shape[:3]}")
         self.assertFalse(dups, f"{len(dups)} repeated (advertiser, ad, date) rows, e.g. {dups[:3]}"
                          + repr(r))
         self.assertFalse(missing, f"{len(missing)} of {len(exp)} rows missing, e.g. {missing[:3]}"
@@ -370,7 +373,8 @@ class MockContract(PullCase):
                                                                 d1="2026-03-20", filtering=flt))
         self.assertNotIn("X-Tt-Ads-Throttle", hdr)
         self.assertEqual(json.loads(body)["code"], 0)
-        flt101 = flt.replace(json.dumps(json.dumps(camps[:100])), json.dumps(json.dumps(camps[:101])))
+        flt101 = flt.replace(json.dumps(json.dumps(camps[:100])),
+                             json.dumps(json.dumps(camps[:101])))
         self.assertEqual(json.loads(self.get(mt.REPORT_PATH, **self.params(
             adv=C, d0="2026-03-01", d1="2026-03-20", filtering=flt101))[2])["code"], 40002)
         st, _, body = self.get(mt.CAMPAIGN_PATH, advertiser_id=C, page="1", page_size="1000",
@@ -387,7 +391,8 @@ class MockContract(PullCase):
         """The expected rows, written as pull's output would be, are what `metrics` reads."""
         path = os.path.join(self.dir, "expected.jsonl")
         with open(path, "w", encoding="utf-8") as f:
-            for (a, ad, day), m in sorted(self.expected([A, B]).items()):
+            exp = self.expected([A, B], "2026-03-01", "2026-03-31")
+            for (a, ad, day), m in sorted(exp.items()):
                 f.write(json.dumps({"advertiser_id": a, "dimensions": {
                     "ad_id": ad, "stat_time_day": day}, "metrics": m}) + "\n")
         r = run("metrics", "--input", path, "--level", "advertiser", "--format", "json")
@@ -506,11 +511,11 @@ class Pull(PullCase):
                   {"kind": "code", "code": 40133, "nth": [9]}]
         self.start(faults)
         base_ms = 5
-        r = self.pull([A, B], FROM, TO, "--retry-base-ms", str(base_ms))
+        r = self.pull([A, B], MID0, MID1, "--retry-base-ms", str(base_ms))
         self.assertEqual(r.rc, 0, r)
-        self.assert_rows(r, [A, B])
+        self.assert_rows(r, [A, B], MID0, MID1)
         ents = self.log()
-        self.assert_requests_contract(ents, [A, B])
+        self.assert_requests_contract(ents, [A, B], MID0, MID1)
         rep = report_entries(ents)
         self.assertGreaterEqual(sum(1 for e in rep if e["code"] == 40100), 5)
         # per request: the waits after consecutive throttles
@@ -537,32 +542,32 @@ class Pull(PullCase):
         faults = [{"kind": "code", "code": c, "nth": [2 + 2 * i]} for i, c in enumerate(codes)]
         faults.append({"kind": "code", "code": 50000, "adv": B, "first": 2})
         self.start(faults)
-        r = self.pull([A, B])
+        r = self.pull([A, B], MID0, MID1)
         self.assertEqual(r.rc, 0, r)
-        self.assert_rows(r, [A, B])
+        self.assert_rows(r, [A, B], MID0, MID1)
         ents = self.log()
-        self.assert_requests_contract(ents, [A, B])
+        self.assert_requests_contract(ents, [A, B], MID0, MID1)
         seen = set(e["code"] for e in ents)
         for c in codes:
             self.assertIn(c, seen)
 
     def test_transport_faults(self):
         faults = [{"kind": "http", "status": 500, "nth": [1]},
-                  {"kind": "http", "status": 502, "nth": [4]},
-                  {"kind": "http", "status": 503, "nth": [6]},
-                  {"kind": "http", "status": 504, "nth": [8]},
-                  {"kind": "nonjson", "nth": [10]},
-                  {"kind": "empty", "nth": [12]},
-                  {"kind": "truncate", "nth": [14]},
-                  {"kind": "cut", "nth": [16]},
-                  {"kind": "slow", "delay_s": 2.5, "nth": [18]},
+                  {"kind": "http", "status": 502, "nth": [3]},
+                  {"kind": "http", "status": 503, "nth": [4]},
+                  {"kind": "http", "status": 504, "nth": [6]},
+                  {"kind": "nonjson", "nth": [7]},
+                  {"kind": "empty", "nth": [9]},
+                  {"kind": "truncate", "nth": [10]},
+                  {"kind": "cut", "nth": [12]},
+                  {"kind": "slow", "delay_s": 2.0, "nth": [13]},
                   {"kind": "truncate", "adv": B, "page": 2, "first": 1}]
         self.start(faults)
-        r = self.pull([A, B], FROM, TO, "--timeout-ms", "800")
+        r = self.pull([A, B], MID0, MID1, "--timeout-ms", "800")
         self.assertEqual(r.rc, 0, r)
-        self.assert_rows(r, [A, B])
+        self.assert_rows(r, [A, B], MID0, MID1)
         ents = self.log()
-        self.assert_requests_contract(ents, [A, B])
+        self.assert_requests_contract(ents, [A, B], MID0, MID1)
         kinds = set(e["fault"] for e in ents)
         for k in ("http", "nonjson", "empty", "truncate", "cut", "slow"):
             self.assertIn(k, kinds)
@@ -572,11 +577,11 @@ class Pull(PullCase):
                   {"kind": "dup", "adv": A, "min_page": 2, "nth": [3]},
                   {"kind": "short", "adv": B, "min_page": 2, "first": 1}]
         self.start(faults)
-        r = self.pull([A, B])
+        r = self.pull([A, B], MID0, MID1)
         self.assertEqual(r.rc, 0, r)
-        self.assert_rows(r, [A, B])
+        self.assert_rows(r, [A, B], MID0, MID1)
         ents = report_entries(self.log())
-        self.assert_requests_contract(ents, [A, B])
+        self.assert_requests_contract(ents, [A, B], MID0, MID1)
         # each faulty window was read again from page 1 after the fault
         for e in ents:
             if e["fault"] in ("vanish", "dup", "short"):
@@ -650,7 +655,8 @@ class Pull(PullCase):
         r = self.pull([A, B], token="tt-WRONG-" + os.urandom(4).hex(), out="out.jsonl")
         self.assert_fast_fail(r, 10)
         self.assert_no_output(r)
-        self.assertTrue(A in r.err or B in r.err, "the error does not name the advertiser" + repr(r))
+        self.assertTrue(A in r.err or B in r.err,
+                        "the error does not name the advertiser" + repr(r))
         ents = self.log()
         self.assertTrue(ents)
         self.assertTrue(all(e["code"] == 40105 for e in ents))
@@ -691,7 +697,7 @@ class Pull(PullCase):
     def test_window_that_never_completes(self):
         # every request of A's window holding 2026-02-10 fails with HTTP 500
         self.start([{"kind": "http", "status": 500, "adv": A, "covers": "2026-02-10"}])
-        r = self.pull([A, B], FROM, TO, "--retry-budget-s", "1.5")
+        r = self.pull([A, B], FROM, TO, "--retry-budget-s", "1")
         self.assertEqual(r.rc, 3, r)
         self.assertLess(r.elapsed, 20, "retries not bounded by the budget" + repr(r))
         self.assert_no_output_file(r)
@@ -702,7 +708,7 @@ class Pull(PullCase):
         self.assertEqual(len(wins), 1, wins)
         w = wins.pop()
         # --keep-partial: every other window is written, the missing one is named
-        r = self.pull([A, B], FROM, TO, "--retry-budget-s", "1.5", "--keep-partial",
+        r = self.pull([A, B], FROM, TO, "--retry-budget-s", "1", "--keep-partial",
                       out="keep.jsonl")
         self.assertEqual(r.rc, 3, r)
         self.assert_rows(r, [A, B], minus=[(A, w[0], w[1])])

@@ -28,7 +28,8 @@ what a complete pull must return). Advertisers (ids in ADVERTISERS):
          --trunc-ads 150 a report without a campaign filter is truncated.
 
 Fault injection — a list of rules (JSON) given by --faults JSON / --faults-file FILE, or replaced at
-run time with `POST /__control` {"faults": [...]} (which also resets the rule counters). A rule:
+run time with `POST /__control` {"faults": [...]} (which also resets the rule counters); `GET /__control`
+answers {"received", "logged"} (a request is logged when answered: a slow one later). A rule:
   {"kind": K, <match>, <pattern>, <options>}
   kind:   "code"      HTTP 200 with {"code": <code>} (e.g. 40100, 50000, 20001, 40105, 40067 ...)
           "http"      HTTP <status> (500, 502, 503 ...) with an HTML body
@@ -365,6 +366,8 @@ class State:
         self.lock = threading.Lock()
         self.rules = []
         self.request_no = 0
+        self.received = 0          # requests seen (a slow one is logged only when answered)
+        self.logged = 0
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.bad_token_advs = set(a for a in (args.bad_token_advertisers or "").split(",") if a)
 
@@ -388,6 +391,7 @@ class State:
         with self.lock:
             self.log.write(line + "\n")
             self.log.flush()
+            self.logged += 1
 
 
 class ApiError(Exception):
@@ -510,6 +514,12 @@ class Handler(BaseHTTPRequestHandler):
         t0 = time.time()
         url = urllib.parse.urlsplit(self.path)
         path = url.path
+        if path == "/__control":
+            with st.lock:
+                self._json({"received": st.received, "logged": st.logged})
+            return
+        with st.lock:
+            st.received += 1
         raw_params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         params = {k: v[-1] for k, v in raw_params.items()}
         token = self.headers.get("Access-Token")

@@ -70,6 +70,19 @@ class Server:
             pass
         return out
 
+    def settle(self, timeout=10.0):
+        """Waits until the server has logged every request it received (mock_tiktok.py answers
+        GET /__control with {"received", "logged"}); True when it has."""
+        import urllib.request
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with urllib.request.urlopen(self.url() + "/__control", timeout=5) as r:
+                st = json.loads(r.read())
+            if st["received"] == st["logged"]:
+                return True
+            time.sleep(0.05)
+        return False
+
     def control(self, obj):
         import urllib.request
         req = urllib.request.Request(self.url() + "/__control", data=json.dumps(obj).encode(),

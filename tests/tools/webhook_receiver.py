@@ -23,8 +23,9 @@ header. The receiver behaves like an idempotent API:
     --created-keys get 201, --accepted-keys 202) and later ones answer 200 {"duplicate": true}
     without accepting again.
 `POST /__control` {"fail_first": K, "fail_modes": [...], "fail_keys": [...] | null,
-"reject": {KEY: STATUS}, "plans": {KEY: [MODE, ...]}, "retry_after": S} changes the behaviour at run time (attempt counters
-are kept).
+"reject": {KEY: STATUS}, "plans": {KEY: [MODE, ...]}, "retry_after": S} changes the behaviour at
+run time (attempt counters are kept); `GET /__control` answers {"received", "logged"} (an
+attempt is logged when it is answered).
 
 Log (--log, JSON lines), one per attempt: t, key, attempt (per key, over the receiver's life),
 outcome ("accepted" | "duplicate" | "fail500" | "fail429" | "drop" | "drop_after" | "slow" |
@@ -70,12 +71,14 @@ class State:
         self.created = set(filter(None, (args.created_keys or "").split(",")))
         self.accepted_keys = set(filter(None, (args.accepted_keys or "").split(",")))
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.received = self.logged = 0
 
     def write_log(self, entry):
-        if self.log:
-            with self.lock:
+        with self.lock:
+            if self.log:
                 self.log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
                 self.log.flush()
+            self.logged += 1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -122,6 +125,11 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def do_GET(self):
+        st = self.server.state
+        if self.path.split("?")[0] == "/__control":
+            with st.lock:
+                self._send(200, {"received": st.received, "logged": st.logged})
+            return
         self._send(405, {"error": "POST only"})
 
     def do_POST(self):
@@ -145,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"ok": True})
             return
         t = time.time()
+        with st.lock:
+            st.received += 1
         key = self.headers.get("Idempotency-Key")
         sig_hdr = self.headers.get("X-Hookline-Signature")
         if st.secret is None:
