@@ -576,6 +576,8 @@ case("pattern_long_literal",
      '    return string.find(string.rep("a", 1e6), string.rep("a", 3e4) .. "[b]")',
      on=("no_delivery",), error=OPTIONAL,
      bug="a long pattern without variable items is O(n*m) inside one C call")
+case("pattern_balance", '    return string.find(string.rep("(", 3e5), "%b()")', on=("no_delivery",),
+     error=OPTIONAL, bug="%b (and %f) items are not counted by the pattern guard: O(n^2)")
 case("rep_empty_huge", '    return ("").rep("", math.maxinteger)', on=("no_delivery",),
      error=OPTIONAL, bug="string.rep('', huge) loops in C without allocating")
 case("table_move_huge", '    table.move({}, 1, 2^53, 1)', on=("no_delivery",),
@@ -738,6 +740,11 @@ case("suppress_flood", """\
 
 # --- errors
 case("syntax_error", 'local x = = 1', kind="toplevel", error=r"unexpected symbol")
+case("load_error_location_in_analyze", 'local x = = 1', kind="toplevel", error=r"unexpected symbol",
+     check=lambda r, b, f, e: expect(
+         re.search(r"^pack/a_attack\.lua:6: .*unexpected symbol", e, re.M),
+         "analyze's stderr names the load problem without its file:line:\n%s" % e[-800:]),
+     bug="analyze prints load problems without file:line (cmd_analyze.c / run.c)")
 case("syntax_error_unfinished", 'rule { name = "x", run = function() ', kind="toplevel",
      error=r"expected|<eof>", line="any")
 case("runtime_error_traceback", None, error=r"boom in helper", line=4, files={
@@ -1020,12 +1027,44 @@ def run_case(c):
     return r
 
 
+def write_corpus(clean_dir, bug_dir):
+    """Seeds for tests/fuzz: every case's attack file as CASE.lua (cases with an open engine bug
+    into bug_dir), plus the healthy rule."""
+    for d in (clean_dir, bug_dir):
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(clean_dir, "healthy.lua"), "w") as f:
+        f.write(HEALTHY)
+    for c in CASES:
+        if hasattr(c, "config_attack"):
+            continue
+        r = Runner(c)
+        try:
+            r.canary = "/nonexistent/hl-canary"
+            r.write_pack()
+            out = bug_dir if c.bug else clean_dir
+            files = [r.attack_file] if c.body is not None else []
+            files += [n for n in (c.files or {}) if n.startswith("pack/")]
+            for i, rel in enumerate(files):
+                with open(os.path.join(r.tmp, rel), "rb") as f:
+                    data = f.read()
+                if len(data) > 64 << 10:
+                    continue  # the fuzz target skips inputs over 64 KiB
+                name = c.name + ("" if i == 0 else "_%d" % i) + ".lua"
+                with open(os.path.join(out, name), "wb") as f:
+                    f.write(data)
+        finally:
+            shutil.rmtree(r.tmp, ignore_errors=True)
+    return 0
+
+
 def main(argv):
     names = [c.name for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
     if argv[1:] == ["--list"]:
         print(";".join(names))
         return 0
+    if len(argv) == 4 and argv[1] == "--write-corpus":
+        return write_corpus(argv[2], argv[3])
     if argv[1:] == ["--list-bugs"]:
         print(";".join(c.name for c in CASES if c.bug))
         return 0

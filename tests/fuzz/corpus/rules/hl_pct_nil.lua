@@ -1,0 +1,8 @@
+-- attack file (suppress rule)
+suppress {
+  name = "attack",
+  run = function(ctx)
+  --
+    hl.pct = nil
+  end,
+}

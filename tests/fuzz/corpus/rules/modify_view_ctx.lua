@@ -1,0 +1,9 @@
+-- attack file (when predicate)
+rule {
+  name = "attack",
+  on = { "weak_hook" },
+  when = function(ctx)
+    ctx.extra = 1
+  end,
+  run = function(ctx) return nil end,
+}

@@ -1,0 +1,8 @@
+-- attack file (suppress rule)
+suppress {
+  name = "attack",
+  run = function(ctx)
+  --
+    ctx.learnings.x = 1
+  end,
+}

@@ -1,0 +1,7 @@
+-- attack file (top level)
+--
+--
+--
+--
+setmetatable(_G, {})
+rule { name = "attack", on = { "loser" }, run = function(ctx) return nil end }
