@@ -188,8 +188,14 @@ int hl_cli_deliver(int argc, char **argv)
     text = slurp(st.path);
     st.doc = text ? cJSON_Parse(text) : NULL;
     free(text);
-    if (!st.doc || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(st.doc, "deliveries"))) {
-        cJSON_Delete(st.doc);
+    if (text && (!st.doc || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(st.doc, "deliveries")))) {
+        /* the record of what was sent is damaged: sending again could send twice */
+        hl_cli_errorf("deliver: %s exists but is not a deliveries record; refusing to send "
+                      "(move it aside after checking what the receiver already has)",
+                      st.path);
+        goto out;
+    }
+    if (!st.doc) {
         st.doc = cJSON_CreateObject();
         cJSON_AddStringToObject(st.doc, "schema", "hookline.deliveries/1");
         cJSON_AddItemToObject(st.doc, "deliveries", cJSON_CreateArray());
@@ -202,7 +208,7 @@ int hl_cli_deliver(int argc, char **argv)
         snprintf(apath, sizeof apath, "%s", aname);
     else
         snprintf(apath, sizeof apath, "%s/%s.lua", hl_adapters_default_dir(), aname);
-    if (hl_adapter_load(apath, NULL, &ad, &err) != HL_OK) {
+    if (strcmp(aname, "generic") != 0 && hl_adapter_load(apath, NULL, &ad, &err) != HL_OK) {
         rc = hl_cli_report(&err);
         goto out;
     }
@@ -229,9 +235,14 @@ int hl_cli_deliver(int argc, char **argv)
         const char *pst = prev ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(prev, "status")) : NULL;
         already[i] = pst && strcmp(pst, "delivered") == 0;
         if (!already[i]) {
-            char *rj = cJSON_PrintUnformatted(it), *body = NULL;
-            hl_status s2 = rj ? hl_adapter_apply(ad, rj, aopt, &body, &err) : HL_EINTERNAL;
-            free(rj);
+            char *rj = hl_json_print_exact(it), *body = NULL;
+            hl_status s2 = HL_OK;
+            if (!ad)
+                body = rj; /* the generic adapter: the recipe itself, nulls included */
+            else {
+                s2 = rj ? hl_adapter_apply(ad, rj, aopt, &body, &err) : HL_EINTERNAL;
+                free(rj);
+            }
             if (s2 != HL_OK) {
                 rc = hl_cli_report(&err);
                 goto out;
@@ -244,17 +255,22 @@ int hl_cli_deliver(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.webhook = hook;
     o.secret = getenv("HOOKLINE_WEBHOOK_SECRET");
-    const char *v;
-    if ((v = hl_cli_get(&a, "timeout-ms")))
-        o.timeout_ms = strtol(v, NULL, 10);
-    if ((v = hl_cli_get(&a, "retry-base-ms")))
-        o.retry_base_ms = strtod(v, NULL);
-    if ((v = hl_cli_get(&a, "max-attempts")))
-        o.max_attempts = (int)strtol(v, NULL, 10);
-    if (o.timeout_ms < 0 || o.retry_base_ms < 0 || o.max_attempts < 0 || o.max_attempts > 100) {
-        hl_cli_errorf("deliver: timeouts, waits and attempts must be positive numbers");
-        goto out;
+    static const char *const numeric[] = {"timeout-ms", "retry-base-ms", "max-attempts"};
+    double nv[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++) {
+        const char *v = hl_cli_get(&a, numeric[k]);
+        if (!v)
+            continue;
+        char *end;
+        nv[k] = strtod(v, &end);
+        if (*end || end == v || !(nv[k] > 0) || nv[k] > 1e9 || (k == 2 && nv[k] > 100)) {
+            hl_cli_errorf("deliver: --%s: expected a positive number ('%s')", numeric[k], v);
+            goto out;
+        }
     }
+    o.timeout_ms = (long)nv[0];
+    o.retry_base_ms = nv[1];
+    o.max_attempts = (int)nv[2];
     hl_net_init();
     recctx rx = {&st, items, 0};
     hl_status ds = hl_deliver(&o, items, n, already, results, record, &rx, &err);

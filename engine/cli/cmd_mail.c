@@ -144,8 +144,18 @@ int hl_cli_mail(int argc, char **argv)
     bj = slurp(path);
     char subject[400] = "";
     const char *s = hl_cli_get(&a, "subject");
-    if (s)
+    if (s) {
         snprintf(subject, sizeof subject, "%s", s);
+        /* a subject cut to fit ends on a character boundary */
+        size_t l = strlen(subject);
+        if (l < strlen(s)) {
+            while (l > 0 && ((unsigned char)subject[l - 1] & 0xC0) == 0x80)
+                l--;
+            if (l > 0 && ((unsigned char)subject[l - 1] & 0xC0) == 0xC0)
+                l--;
+            subject[l] = '\0';
+        }
+    }
     text = summary(bj, subject, sizeof subject);
     hl_mail_opts o;
     memset(&o, 0, sizeof o);

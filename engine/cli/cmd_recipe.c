@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "common/jsonw.h"
 #include "hookline/recipe.h"
 #include "hookline/rules.h"
 
@@ -131,6 +132,19 @@ static int splice(const cJSON *doc, const char *id, const char *dir, const char 
 
 static int adapt(const cJSON *doc, const char *name, const char *options)
 {
+    if (strcmp(name, "generic") == 0) {
+        /* the recipe itself, unchanged (nulls included) */
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "recipes"))
+        {
+            char *rj = hl_json_print_exact(it);
+            if (!rj)
+                return HL_EINTERNAL;
+            puts(rj);
+            free(rj);
+        }
+        return 0;
+    }
     char path[4096];
     if (strchr(name, '/') || strstr(name, ".lua"))
         snprintf(path, sizeof path, "%s", name);
@@ -144,7 +158,7 @@ static int adapt(const cJSON *doc, const char *name, const char *options)
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "recipes"))
     {
-        char *rj = cJSON_PrintUnformatted(it), *body = NULL;
+        char *rj = hl_json_print_exact(it), *body = NULL;
         if (!rj) {
             rc = HL_EINTERNAL;
             break;

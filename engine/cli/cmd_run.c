@@ -265,7 +265,7 @@ static int deliver(runner *R, const hl_recipes *recipes, const char *webhook, co
     else
         snprintf(apath, sizeof apath, "%s/%s.lua", hl_adapters_default_dir(), adapter);
     hl_adapter *ad = NULL;
-    if (hl_adapter_load(apath, NULL, &ad, &err) != HL_OK)
+    if (strcmp(adapter, "generic") != 0 && hl_adapter_load(apath, NULL, &ad, &err) != HL_OK)
         return hl_cli_report(&err);
     /* the recipes as JSON, the way recipes.json has them */
     char rpath[4200];
@@ -298,13 +298,16 @@ static int deliver(runner *R, const hl_recipes *recipes, const char *webhook, co
         items[k].id = id;
         already[k] = id && hl_store_delivered(R->store, id);
         if (!already[k]) {
-            char *rj = cJSON_PrintUnformatted(it), *body = NULL;
-            if (!rj || hl_adapter_apply(ad, rj, NULL, &body, &err) != HL_OK) {
+            char *rj = hl_json_print_exact(it), *body = NULL;
+            if (!ad) {
+                body = rj; /* generic: the recipe itself */
+            } else if (!rj || hl_adapter_apply(ad, rj, NULL, &body, &err) != HL_OK) {
                 free(rj);
                 rc = hl_cli_report(&err);
                 goto done;
+            } else {
+                free(rj);
             }
-            free(rj);
             items[k].body = body;
         }
         k++;

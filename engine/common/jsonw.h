@@ -13,4 +13,9 @@ void hl_json_number(FILE *f, double v);      /* non-finite prints null */
 /* Shortest text that reads back as exactly v (integers without a decimal point). */
 void hl_fmt_exact(char *buf, size_t cap, double v);
 
+/* A cJSON tree as compact JSON with every number in its shortest exact form (cJSON's own
+ * printer may drop digits). malloc'd; the caller frees it. NULL on OOM. */
+struct cJSON;
+char *hl_json_print_exact(const struct cJSON *j);
+
 #endif
