@@ -158,8 +158,10 @@ static void plan(hl_recipe *r, const hl_brief *br, const hl_action *a, int k, do
         seg(r, "generate", HL_ROLE_HOOK, 0, hl_v(hook_end), 0, "new opening");
         if (parent)
             seg(r, parent, HL_ROLE_BODY, hook_end, to_end, 0, "the current ad after its opening");
-        beat(r, "hook", 0, hook_end, spoken, text,
-             visual ? visual : hook_directions[k % nh]);
+        /* each variant takes another angle: as the visual direction, or, when the rule fixed
+         * the visual, as the direction for the spoken first line */
+        beat(r, "hook", 0, hook_end, spoken ? spoken : (visual ? hook_directions[k % nh] : NULL),
+             text, visual ? visual : hook_directions[k % nh]);
         constraint(r, "only the opening changes: keep the body and ending as they are");
         break;
     case HL_ACT_NEW_VOICEOVER: {

@@ -107,7 +107,9 @@ static cJSON *to_json(lua_State *L, int idx, int depth, char *why, size_t cap)
                 only_strings = 0;
             lua_pop(L, 1);
         }
-        int is_array = n > 0 && count == n;
+        /* an empty table is an empty list: request bodies have empty lists (scenes, inputs)
+         * far more often than empty objects */
+        int is_array = count == n;
         if (!is_array && !only_strings) {
             snprintf(why, cap, "a table mixing list items and names (or non-string keys)");
             return NULL;
