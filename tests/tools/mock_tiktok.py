@@ -27,9 +27,10 @@ what a complete pull must return). Advertisers (ids in ADVERTISERS):
   ADV_C  130 campaigns with 1-2 ads each (173 ads), active 2026-03-01 .. 2026-03-20 only: with
          --trunc-ads 150 a report without a campaign filter is truncated.
 
-Fault injection — a list of rules (JSON) given by --faults JSON / --faults-file FILE, or replaced at
-run time with `POST /__control` {"faults": [...]} (which also resets the rule counters); `GET /__control`
-answers {"received", "logged"} (a request is logged when answered: a slow one later). A rule:
+Fault injection — a list of rules (JSON) given by --faults JSON / --faults-file FILE, or replaced
+at run time with `POST /__control` {"faults": [...]} (which also resets the rule counters);
+`GET /__control` answers {"received", "logged"} (a request is logged when answered: a slow one
+later). A rule:
   {"kind": K, <match>, <pattern>, <options>}
   kind:   "code"      HTTP 200 with {"code": <code>} (e.g. 40100, 50000, 20001, 40105, 40067 ...)
           "http"      HTTP <status> (500, 502, 503 ...) with an HTML body
@@ -105,7 +106,8 @@ MESSAGES = {
     40067: "The query is too large, please narrow the time range.",
     40100: "Too many requests. Please retry in some time.",
     40102: "Access token has expired.", 40104: "Access token is empty.",
-    40105: "Access token is invalid.", 40106: "The access token is not authorized for this advertiser.",
+    40105: "Access token is invalid.",
+    40106: "The access token is not authorized for this advertiser.",
     40132: "Field QPS limit exceeded.", 40133: "Advertiser QPS limit exceeded.",
     40200: "Task error.", 40201: "Task is not ready.", 40202: "Write or update entity conflict.",
     40700: "Internal error.", 20001: "Partial success.", 50000: "System error.",
@@ -136,7 +138,8 @@ class Dataset:
         return prefix + "".join(rng.choice("0123456789") for _ in range(19 - len(prefix)))
 
     def _name(self, rng, i, kind):
-        tricky = ['Ad "quoted" \\ back\\slash', "Créa été — ünïcødé 🚀", "line\u2028sep\u2029para",
+        tricky = ['Ad "quoted" \\ back\\slash', "Créa été — ünïcødé 🚀",
+                  "line\u2028sep\u2029para",
                   "tab\there <b>&amp;</b>", "emoji 😀 / slash", "comma, semi; pipe |"]
         if kind == "ad" and i % 11 == 3:
             return tricky[(i // 11) % len(tricky)] + f" #{i}"
@@ -229,7 +232,8 @@ class Dataset:
         self.rows[adv], self.campaigns[adv], self.ads[adv] = [], [], []
         i = 0
         for c in range(nc):
-            camp = {"campaign_id": self._id(rng, "17"), "campaign_name": f"Campaign {c} | {adv[-1]}"}
+            camp = {"campaign_id": self._id(rng, "17"),
+                    "campaign_name": f"Campaign {c} | {adv[-1]}"}
             self.campaigns[adv].append(camp)
             for g in range(ng):
                 group = {"adgroup_id": self._id(rng, "17"), "adgroup_name": f"Group {c}.{g}"}
@@ -340,7 +344,8 @@ class Rule:
             return False
         if "min_page" in s and (req.get("page") or 1) < s["min_page"]:
             return False
-        if "campaign_filter" in s and bool(s["campaign_filter"]) != (req.get("campaign_ids") is not None):
+        if ("campaign_filter" in s
+                and bool(s["campaign_filter"]) != (req.get("campaign_ids") is not None)):
             return False
         return True
 
@@ -612,7 +617,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self._auth(st, token, tok_state, entry, adv):
             return
         rule = self._fault(st, req, entry)
-        if rule is not None and rule.kind not in ("slow", "truncate", "cut", "vanish", "dup", "short"):
+        if rule is not None and rule.kind not in ("slow", "truncate", "cut", "vanish", "dup",
+                                                  "short"):
             return
         try:
             body, headers, meta = self._report_body(st, params, rule)
@@ -650,7 +656,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(40002, "end_date is before start_date")
         days = (d1 - d0).days + 1
         if days > 30:
-            raise ApiError(40002, "The time span between start_date and end_date cannot exceed 30 days")
+            raise ApiError(40002, "The time span between start_date and end_date cannot exceed "
+                           "30 days")
         if st.args.max_window_days and days > st.args.max_window_days:
             raise ApiError(40067)
         page = parse_int(params, "page", 1, 1, 10**6)

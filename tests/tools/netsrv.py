@@ -64,7 +64,7 @@ class Server:
         try:
             with open(self.log, encoding="utf-8") as f:
                 for line in f:
-                    if line.strip():
+                    if line.endswith("\n") and line.strip():   # a last line may be half-written
                         out.append(json.loads(line))
         except FileNotFoundError:
             pass

@@ -12,8 +12,9 @@ RSET, NOOP, VRFY, QUIT, AUTH PLAIN / LOGIN (when --auth is given), and STARTTLS 
 Every session is one JSON line in --log when it ends: t, ehlo, starttls ("no" | "refused" |
 "handshake_failed" | "ok"), tls, auth ({"mech", "user", "password"} when the client
 authenticated — the test plants a recognisable password and looks for it), mail_from, rcpt_to,
-messages ([{"mail_from", "rcpt_to", "data"}], addresses without angle brackets, data decoded as UTF-8 with replacement; "eightbit"
-tells whether any byte was > 127), commands (the verbs in order; AUTH payloads left out).
+messages ([{"mail_from", "rcpt_to", "data"}], addresses without angle brackets, data decoded
+as UTF-8 with replacement; "eightbit" tells whether any byte was > 127), commands (the verbs in
+order; AUTH payloads left out). --mbox FILE also gets each message as it is accepted.
 
 Run: python3 tests/tools/smtp_sink.py --port 0 --log /tmp/smtp.log [--starttls none] [--auth]
 """

@@ -239,7 +239,8 @@ class Handler(BaseHTTPRequestHandler):
             reply(200, "duplicate", {"id": key, "duplicate": True})
             return
         status = 201 if key in st.created else 202 if key in st.accepted_keys else st.ok_status
-        reply(status, "accepted", {"id": key, "job": "job-" + hashlib.sha1(key.encode()).hexdigest()[:8]})
+        job = "job-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+        reply(status, "accepted", {"id": key, "job": job})
 
 
 class Server(ThreadingHTTPServer):
