@@ -4,8 +4,8 @@
 HL_SOURCE_DIR and HL_TEST_DATA; without them the defaults are <repo>/build/hookline and <repo>.
 
 Run:  HOOKLINE=build/hookline /usr/bin/python3 tests/integration/test_run_crash.py
-Knobs: HL_CRASH_TRIALS (default 60; more, up to twice as many, until HL_CRASH_MIN_KILLED
-(default 60) runs were killed before they finished), HL_CRASH_SEED (default 20260901), HL_CRASH_KEEP=DIR (keep
+Knobs: HL_CRASH_TRIALS (default 50; more, up to twice as many, until HL_CRASH_MIN_KILLED
+(default 50) runs were killed before they finished), HL_CRASH_SEED (default 20260901), HL_CRASH_KEEP=DIR (keep
 every trial's directory there).
 
 Set-up: a small simulated account (tests/tools/sim_nights.py: 5 ad groups, 3 with a weak hook)
@@ -59,8 +59,8 @@ TOOLS = os.path.join(SRC, "tests", "tools")
 sys.path.insert(0, TOOLS)
 import sim_nights  # noqa: E402
 
-TRIALS = int(os.environ.get("HL_CRASH_TRIALS", "60"))
-MIN_KILLED = int(os.environ.get("HL_CRASH_MIN_KILLED", "60"))
+TRIALS = int(os.environ.get("HL_CRASH_TRIALS", "50"))
+MIN_KILLED = int(os.environ.get("HL_CRASH_MIN_KILLED", "50"))
 SEED = int(os.environ.get("HL_CRASH_SEED", "20260901"))
 KEEP = os.environ.get("HL_CRASH_KEEP") or None
 SCENARIOS = [("weak_hook", 3, dict(hook=0.6)), ("weak_cta", 1, dict(ctr=0.5)), ("null", 1, {})]
@@ -73,6 +73,7 @@ KINDS = ("fresh", "history")
 # --timings step lines, in order: a kill after line i landed in the step that follows it
 STEPS = ["locked", "ingested", "linked", "loaded", "compared", "judged",
          "briefs and recipes stored", "wrote", "delivered", "done"]
+WROTE = STEPS.index("wrote")   # printed after the outputs, before any delivery
 
 
 def log(*a):
@@ -106,16 +107,25 @@ def copy_db(src, dst):
 
 
 class Receiver:
+    """tests/tools/webhook_receiver.py in its own process; it boots in the background (the port
+    is read at the first use of .url), so the next trial's receiver can start early."""
+
     def __init__(self, logpath):
         self.logpath = logpath
         self.p = subprocess.Popen([sys.executable, os.path.join(TOOLS, "webhook_receiver.py"),
                                    "--port", "0", "--log", logpath, "--delay-s", "0.002"],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   stdin=subprocess.DEVNULL)
-        line = self.p.stdout.readline().decode()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"webhook_receiver did not start: {line!r}")
-        self.url = f"http://127.0.0.1:{int(line.split()[1])}/hook"
+        self._url = None
+
+    @property
+    def url(self):
+        if self._url is None:
+            line = self.p.stdout.readline().decode()
+            if not line.startswith("PORT "):
+                raise RuntimeError(f"webhook_receiver did not start: {line!r}")
+            self._url = f"http://127.0.0.1:{int(line.split()[1])}/hook"
+        return self._url
 
     def entries(self):
         try:
@@ -159,6 +169,17 @@ def last_step(errpath):
             if "] " + s in ln:
                 last = i
     return last
+
+
+def delivered_in_store(db):
+    """Recipe ids the store records as delivered."""
+    rc, so, se = hl("store", "export", "--db", db)
+    out = set()
+    for ln in so.splitlines() if rc == 0 else []:
+        o = json.loads(ln)
+        if o["table"] == "deliveries" and o["status"] == "delivered":
+            out.add(o["recipe_id"])
+    return out
 
 
 def normalised_export(db):
@@ -280,14 +301,11 @@ def json_diff(a, b, path=""):
 
 
 class Crash(unittest.TestCase):
-    def trial(self, i, rng):
+    def trial(self, i, rng, rec, d):
         kind = KINDS[i % 2]
         ref = C.ref[kind]
-        d = os.path.join(C.tmp, f"trial{i:03d}")
-        os.makedirs(d)
         db, out = os.path.join(d, "hookline.db"), os.path.join(d, "out")
         new_store(kind, db)
-        rec = Receiver(os.path.join(d, "webhook.log"))
         t = dict(i=i, kind=kind, kills=[], problems=[])
         try:
             for k in range(rng.choice((1, 1, 2, 3))):
@@ -302,9 +320,16 @@ class Crash(unittest.TestCase):
                     os.kill(p.pid, signal.SIGKILL)
                 p.wait(timeout=60)
                 err.close()
-                t["kills"].append(dict(delay=delay, finished=finished, rc=p.returncode,
-                                       step=last_step(errpath), t_kill=tk,
-                                       t_start=t_start))
+                kl = dict(delay=delay, finished=finished, rc=p.returncode,
+                          step=last_step(errpath), t_kill=tk, t_start=t_start)
+                if not finished and kl["step"] == WROTE:
+                    # killed in the delivery phase: what the receiver accepted (once the
+                    # requests in flight are read) against what the store recorded
+                    time.sleep(0.05)
+                    kl["accepted"] = {e["key"] for e in rec.entries()
+                                      if e["outcome"] == "accepted"}
+                    kl["recorded"] = delivered_in_store(db)
+                t["kills"].append(kl)
             errpath = os.path.join(d, "final.err")
             p, err, t0 = start_run(db, out, rec.url, errpath)
             t["t_final"] = start_run.wall
@@ -391,32 +416,21 @@ class Crash(unittest.TestCase):
         bad = [e for e in t["log"] if e["outcome"] not in ("accepted", "duplicate")]
         if bad:
             P.append(f"unexpected receiver outcomes: {[e['outcome'] for e in bad][:5]}")
-        # re-sends: explained only by a kill after the first acceptance, before the record
+        # re-sends: a recipe goes out again only when a run was killed in its delivery phase
+        # (after 'wrote', before it recorded the deliveries): at most once per such kill
+        in_delivery = sum(1 for kl in t["kills"] if not kl["finished"] and kl["step"] == WROTE)
         t["resent"] = 0
         t["resent_unexplained"] = []
-        first_acc = {e["key"]: e for e in t["log"] if e["outcome"] == "accepted"}
         for k, n in att.items():
-            if n <= 1:
-                continue
             t["resent"] += n - 1
-            fa = first_acc.get(k)
-            # accepted during a run that was then killed: after its start, before the start of
-            # the next run (a request sent just before the kill is read by the receiver after)
-            starts = [kl["t_start"] for kl in t["kills"]] + [t["t_final"]]
-            explained = fa is not None and any(
-                not kl["finished"] and kl["t_start"] <= fa["t"] < starts[j + 1]
-                for j, kl in enumerate(t["kills"]))
-            if not explained:
+            if n - 1 > in_delivery:
                 t["resent_unexplained"].append(k)
-        # per killed run: recipes accepted while it ran, and how many of those were sent again
+        # per kill in the delivery phase: accepted by the receiver but not recorded in the store
         t["interrupted"] = []
-        for j, kl in enumerate(t["kills"]):
-            if kl["finished"]:
-                continue
-            nxt = ([x["t_start"] for x in t["kills"]] + [t["t_final"]])[j + 1]
-            got = [k for k, e in first_acc.items() if kl["t_start"] <= e["t"] < nxt]
-            if got:
-                t["interrupted"].append((len(got), sum(1 for k in got if att[k] > 1)))
+        for kl in t["kills"]:
+            if "accepted" in kl:
+                t["interrupted"].append((len(kl["accepted"]), len(kl["recorded"]),
+                                         len(kl["accepted"] - kl["recorded"])))
         if t["resent_unexplained"]:
             P.append(f"recipes sent again although no kill interrupted their first delivery: "
                      f"{t['resent_unexplained'][:5]}")
@@ -424,13 +438,23 @@ class Crash(unittest.TestCase):
     def test_kill_and_rerun(self):
         rng = random.Random(SEED)
         t0 = time.monotonic()
+
+        def new_trial(j):
+            d = os.path.join(C.tmp, f"trial{j:03d}")
+            os.makedirs(d)
+            return Receiver(os.path.join(d, "webhook.log"))
+
         i = 0
+        nxt = new_trial(0)
         # TRIALS trials, and more (up to twice as many) until MIN_KILLED runs were killed
         # mid-way (a later run of a trial has less left to do, so some finish first)
         while i < TRIALS or (i < 2 * TRIALS and sum(
                 1 for t in C.trials for k in t["kills"] if not k["finished"]) < MIN_KILLED):
-            C.trials.append(self.trial(i, rng))
+            rec = nxt
+            nxt = new_trial(i + 1)
+            C.trials.append(self.trial(i, rng, rec, os.path.join(C.tmp, f"trial{i:03d}")))
             i += 1
+        nxt.stop()
         secs = time.monotonic() - t0
         kills = [k for t in C.trials for k in t["kills"]]
         landed = collections.Counter(
@@ -451,10 +475,13 @@ class Crash(unittest.TestCase):
             f"{resent} in {with_resend} trials, unexplained "
             f"{sum(len(t['resent_unexplained']) for t in C.trials)}")
         inter = [x for t in C.trials for x in t["interrupted"]]
-        log(f"  killed runs that had delivered recipes: {len(inter)}; of the recipes they had "
-            f"delivered, {sum(b for _, b in inter)} of {sum(a for a, _ in inter)} were sent "
-            f"again by the next run (all of them in {sum(1 for a, b in inter if a == b)} of "
-            f"these runs): the store records the batch's deliveries after the whole batch")
+        log(f"  runs killed in the delivery phase: {len(inter)}; right after each kill, recipes "
+            f"accepted by the receiver but not recorded as delivered in the store (so sent "
+            f"again by the next run, same Idempotency-Key): "
+            f"{sorted(g for _, _, g in inter)}; kills after which the store had recorded "
+            f"nothing of the interrupted batch: "
+            f"{sum(1 for a, r, g in inter if g and g == a - r)} of {sum(1 for x in inter if x[2])}"
+            f" with a gap")
         hidden = collections.Counter()
         for t in C.trials:
             for n in t["hidden"]:

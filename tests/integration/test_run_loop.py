@@ -290,7 +290,7 @@ class Loop(unittest.TestCase):
         tab = collections.defaultdict(collections.Counter)
         decided = match = 0
         wrong = []
-        log("  variant              night effect expect  verdict       lift    days  "
+        log("  variant              night effect expect  verdict         lift  note   "
             "honest (fixed-horizon t at night %d)" % LAST)
         hon = collections.defaultdict(collections.Counter)
         hon_dec = hon_match = 0

@@ -37,14 +37,13 @@ of each brief is launched, provided that:
   - its parent ad had no launch in the last COOLDOWN (4) nights and fewer than PER_PARENT (3);
   - fewer than CAP (default 48) variants were launched in all;
   - (with --no-variant-parents) the parent is one of the original ads, not a variant.
-A variant's name carries its parent's name, so a variant of a variant carries two tags (its
-parent's first, its own last).
 A launched variant is a new ad (id "19" + 17 digits hashed from the seed and the tag) in the
 parent's ad group, named "<parent name> <lineage_tag>", with rows from its launch day on. Its
 true rates are the parent's true rates with the hook rate x (1 + effect); the effect is PLANTED
 in launch order from the cycle EFFECTS = (+0.30, 0.00, +0.30, -0.20): half true improvements, a
 quarter null, a quarter worse. Its mean volume is the parent's x a lognormal factor (sd 0.10).
-A variant can itself be diagnosed and become a parent (its own true rates are then used).
+A variant can itself be diagnosed and become a parent (its own true rates are then used); its
+own variants then carry two tags in their names, the parent's first and their own last.
 
 Truth JSON: schema "hookline.sim-nights/1", seed, first_day, days, nights [first, last],
 parameters, groups[] ({scenario, adgroup_id, ad_ids, planted_ad_id, planted}), variants[]
