@@ -34,8 +34,11 @@ Asserted:
   - `store check` prints ok; `store export` lines are JSON objects with a table name, whose
     lineage and outcome rows agree with `experiments`; `store prune --keep-days 7` leaves only
     the last 7 days of daily rows (and the check still ok).
-Printed: the verdict table, per planted effect; the same figures judged against the ad the
-engine actually compared with; and, for reference, what a plain honest test (a t-test on the
+With the default seed there are 8 correctly linked null variants: the null bound allows none
+confirmed. Printed: the verdict
+table, per planted effect; for variants linked to another recipe, the verdicts against their
+true lift over the ad the engine compared them with; how many days of variant data the decided
+verdicts stood on; and, for reference, what a plain honest test (a t-test on the
 daily log ratio of hook rates, variant vs parent, fixed horizon at the last night) concludes on
 the same data, to show the planted truths are recoverable from it.
 """
@@ -319,6 +322,20 @@ class Loop(unittest.TestCase):
         log("  verdicts by planted effect (correctly linked variants):")
         for cls in ("better", "null", "other"):
             log(f"    {cls:6s}: {dict(tab[cls])}   honest t: {dict(hon[cls])}")
+        mis = collections.defaultdict(collections.Counter)
+        for v, e, ok in vs:
+            if ok:
+                continue
+            # judged against the ad the engine compared with: the true hook-rate lift over it
+            true = v["hook"] / L.world.by_id[e["parent_ad_id"]]["rates"]["hook"] - 1
+            d = 1 if (e["expected_lift"] or 0) >= 0 else -1
+            cls = "better" if true * d > 0.05 else "other" if true * d < -0.05 else "null"
+            mis[cls][e["verdict"]] += 1
+        if mis:
+            log("  mislinked variants, by their true lift over the ad the engine compared them "
+                "with (|lift| <= 5 % counted null):")
+            for cls in ("better", "null", "other"):
+                log(f"    {cls:6s}: {dict(mis[cls])}")
         rate = match / decided if decided else float("nan")
         log(f"  decided {decided}, matching the planted truth {match} ({100 * rate:.1f} %; "
             f"needed >= {100 * DECIDED_MATCH_MIN:.0f} %); honest fixed-horizon t: "
