@@ -5,8 +5,9 @@ HL_SOURCE_DIR and HL_TEST_DATA; without them the defaults are <repo>/build/hookl
 
 Run:  HOOKLINE=build/hookline /usr/bin/python3 tests/integration/test_run_crash.py
 Knobs: HL_CRASH_TRIALS (default 50; more, up to twice as many, until HL_CRASH_MIN_KILLED
-(default 50) runs were killed before they finished), HL_CRASH_SEED (default 20260901), HL_CRASH_KEEP=DIR (keep
-every trial's directory there).
+(default 50) runs were killed before they finished), HL_CRASH_SEED (default 20260901),
+HL_CRASH_KEEP=DIR (keep every trial's directory there), HL_CRASH_JOBS (trials at a time, default
+2; the normal duration is measured with as many runs at a time).
 
 Set-up: a small simulated account (tests/tools/sim_nights.py: 5 ad groups, 3 with a weak hook)
 run for nights 8..12 with variants launched from the recipes, giving a history store whose
@@ -17,11 +18,12 @@ night-12 variants first appear on day 14. The crash night is day 14: `hookline r
     judges the experiments, learns),
 alternating between trials. A reference run of each kind, uninterrupted, on its own copy and
 with its own receiver, gives the expected OUT/<as-of>/ and the expected store contents. Every
-kind's normal duration T (Popen to exit) is measured first.
+kind's normal duration T (Popen to exit, the median of 2 x JOBS runs, JOBS at a time as the
+trials run) is measured first.
 
-A trial: a new store (empty or a copy), a new tests/tools/webhook_receiver.py (it accepts a key
-once and answers later attempts 200 {"duplicate": true} without accepting again; every answer
-delayed 2 ms so that the delivery phase has some width); 1 to 3 runs killed with SIGKILL after a
+A trial: a new store (empty or a copy), a new tests/tools/webhook_receiver.py server (in a
+thread of this script; it accepts a key once and answers later attempts 200 {"duplicate": true}
+without accepting again; every answer delayed 2 ms so that the delivery phase has some width); 1 to 3 runs killed with SIGKILL after a
 random delay, uniform in [0, 1.15 T]; then one run to completion. Asserted per trial:
   - the completing run exits 0; `store check` prints ok;
   - OUT/<as-of>/ holds exactly the seven files, each byte-identical to the reference's (on a
@@ -38,7 +40,9 @@ Printed: where the kills landed (the last step the run had reported with --timin
 runs finished before their kill, the re-sends seen and why, leftovers, run records left
 'running', and the timings.
 """
+import argparse
 import collections
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -49,6 +53,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -58,9 +63,11 @@ HOOKLINE = os.path.abspath(os.environ.get("HOOKLINE") or os.path.join(SRC, "buil
 TOOLS = os.path.join(SRC, "tests", "tools")
 sys.path.insert(0, TOOLS)
 import sim_nights  # noqa: E402
+import webhook_receiver  # noqa: E402
 
 TRIALS = int(os.environ.get("HL_CRASH_TRIALS", "50"))
 MIN_KILLED = int(os.environ.get("HL_CRASH_MIN_KILLED", "50"))
+JOBS = max(1, int(os.environ.get("HL_CRASH_JOBS", "2")))
 SEED = int(os.environ.get("HL_CRASH_SEED", "20260901"))
 KEEP = os.environ.get("HL_CRASH_KEEP") or None
 SCENARIOS = [("weak_hook", 3, dict(hook=0.6)), ("weak_cta", 1, dict(ctr=0.5)), ("null", 1, {})]
@@ -107,25 +114,22 @@ def copy_db(src, dst):
 
 
 class Receiver:
-    """tests/tools/webhook_receiver.py in its own process; it boots in the background (the port
-    is read at the first use of .url), so the next trial's receiver can start early."""
+    """tests/tools/webhook_receiver.py's server (its State and Handler: a key accepted once,
+    later attempts answered "duplicate"), served from a thread of this process: one per trial,
+    without the cost of a new interpreter each time."""
 
     def __init__(self, logpath):
         self.logpath = logpath
-        self.p = subprocess.Popen([sys.executable, os.path.join(TOOLS, "webhook_receiver.py"),
-                                   "--port", "0", "--log", logpath, "--delay-s", "0.002"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  stdin=subprocess.DEVNULL)
-        self._url = None
-
-    @property
-    def url(self):
-        if self._url is None:
-            line = self.p.stdout.readline().decode()
-            if not line.startswith("PORT "):
-                raise RuntimeError(f"webhook_receiver did not start: {line!r}")
-            self._url = f"http://127.0.0.1:{int(line.split()[1])}/hook"
-        return self._url
+        args = argparse.Namespace(port=0, log=logpath, secret=None, fail_first=0,
+                                  fail_modes="500,429,drop", fail_keys=None, reject=None,
+                                  plan=None, retry_after="1", slow_s=3.0, delay_s=0.002,
+                                  ok_status=200, created_keys=None, accepted_keys=None)
+        self.srv = webhook_receiver.Server(("127.0.0.1", 0), webhook_receiver.Handler)
+        self.srv.state = webhook_receiver.State(args)
+        self.url = f"http://127.0.0.1:{self.srv.server_address[1]}/hook"
+        self.th = threading.Thread(target=self.srv.serve_forever, kwargs={"poll_interval": 0.05},
+                                   daemon=True)
+        self.th.start()
 
     def entries(self):
         try:
@@ -135,13 +139,11 @@ class Receiver:
             return []
 
     def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-        self.p.stdout.close()
+        self.srv.shutdown()
+        self.srv.server_close()
+        self.th.join(timeout=5)
+        if self.srv.state.log:
+            self.srv.state.log.close()
 
 
 def run_args(db, out, url):
@@ -151,10 +153,10 @@ def run_args(db, out, url):
 
 def start_run(db, out, url, errpath):
     err = open(errpath, "wb")
-    start_run.wall = time.time()
     t0 = time.monotonic()
     p = subprocess.Popen(run_args(db, out, url), stdout=subprocess.DEVNULL, stderr=err,
                          stdin=subprocess.DEVNULL)
+    p.wall = time.time() - (time.monotonic() - t0)
     return p, err, t0
 
 
@@ -248,27 +250,33 @@ def setUpModule():
                 raise RuntimeError(f"reference run ({kind}) exit {p.returncode}: "
                                    f"{p.stderr.decode()}")
             timing = p.stderr.decode().strip().splitlines()
-            # the normal duration, Popen to exit, on fresh copies
+            # the normal duration, Popen to exit, on fresh copies, JOBS runs at a time as the
+            # trials will run
             durs = []
-            for i in range(3):
-                dd = os.path.join(d, f"time{i}")
-                os.makedirs(dd)
-                db2 = os.path.join(dd, "hookline.db")
-                new_store(kind, db2)
-                r2 = Receiver(os.path.join(dd, "webhook.log"))
-                pp, err, ts = start_run(db2, os.path.join(dd, "out"), r2.url,
-                                        os.path.join(dd, "err"))
-                pp.wait(timeout=120)
-                durs.append(time.monotonic() - ts)
-                err.close()
-                r2.stop()
+            for rnd in range(2):
+                batch = []
+                for j in range(JOBS):
+                    dd = os.path.join(d, f"time{rnd}-{j}")
+                    os.makedirs(dd)
+                    db2 = os.path.join(dd, "hookline.db")
+                    new_store(kind, db2)
+                    r2 = Receiver(os.path.join(dd, "webhook.log"))
+                    batch.append((dd, db2, r2, r2.url))
+                runs = [start_run(db2, os.path.join(dd, "out"), url, os.path.join(dd, "err"))
+                        for dd, db2, r2, url in batch]
+                for (pp, err, ts), (dd, db2, r2, url) in zip(runs, batch):
+                    pp.wait(timeout=120)
+                    durs.append(time.monotonic() - ts)
+                    err.close()
+                    r2.stop()
             accepted = [e for e in rec.entries() if e["outcome"] == "accepted"]
         finally:
             rec.stop()
         exp, runs = normalised_export(db)
-        C.ref[kind] = dict(out=os.path.join(out, AS_OF), export=exp, T=sorted(durs)[1],
-                           durs=durs, accepted=len(accepted))
-        log(f"reference {kind:7s}: normal run {sorted(durs)[1] * 1000:.0f} ms (of "
+        T = sorted(durs)[len(durs) // 2]
+        C.ref[kind] = dict(out=os.path.join(out, AS_OF), export=exp, T=T, durs=durs,
+                           accepted=len(accepted))
+        log(f"reference {kind:7s}: normal run {T * 1000:.0f} ms ({JOBS} at a time: "
             f"{', '.join(f'{x * 1000:.0f}' for x in durs)}), {len(accepted)} recipes delivered; "
             f"--timings: {timing[-3:] if timing else []}")
     C.secs = time.monotonic() - t0
@@ -301,18 +309,22 @@ def json_diff(a, b, path=""):
 
 
 class Crash(unittest.TestCase):
-    def trial(self, i, rng, rec, d):
+    def trial(self, i):
+        rng = random.Random(SEED * 1000 + i)
         kind = KINDS[i % 2]
         ref = C.ref[kind]
+        d = os.path.join(C.tmp, f"trial{i:03d}")
+        os.makedirs(d)
         db, out = os.path.join(d, "hookline.db"), os.path.join(d, "out")
         new_store(kind, db)
+        rec = Receiver(os.path.join(d, "webhook.log"))
         t = dict(i=i, kind=kind, kills=[], problems=[])
         try:
             for k in range(rng.choice((1, 1, 2, 3))):
                 delay = rng.uniform(0, 1.15 * ref["T"])
                 errpath = os.path.join(d, f"killed{k}.err")
                 p, err, t0 = start_run(db, out, rec.url, errpath)
-                t_start = start_run.wall
+                t_start = p.wall
                 time.sleep(delay)
                 finished = p.poll() is not None
                 tk = time.time()
@@ -332,7 +344,7 @@ class Crash(unittest.TestCase):
                 t["kills"].append(kl)
             errpath = os.path.join(d, "final.err")
             p, err, t0 = start_run(db, out, rec.url, errpath)
-            t["t_final"] = start_run.wall
+            t["t_final"] = p.wall
             p.wait(timeout=120)
             err.close()
             t["final_rc"] = p.returncode
@@ -436,32 +448,28 @@ class Crash(unittest.TestCase):
                      f"{t['resent_unexplained'][:5]}")
 
     def test_kill_and_rerun(self):
-        rng = random.Random(SEED)
         t0 = time.monotonic()
 
-        def new_trial(j):
-            d = os.path.join(C.tmp, f"trial{j:03d}")
-            os.makedirs(d)
-            return Receiver(os.path.join(d, "webhook.log"))
+        def mid_way():
+            return sum(1 for t in C.trials for k in t["kills"] if not k["finished"])
 
-        i = 0
-        nxt = new_trial(0)
-        # TRIALS trials, and more (up to twice as many) until MIN_KILLED runs were killed
-        # mid-way (a later run of a trial has less left to do, so some finish first)
-        while i < TRIALS or (i < 2 * TRIALS and sum(
-                1 for t in C.trials for k in t["kills"] if not k["finished"]) < MIN_KILLED):
-            rec = nxt
-            nxt = new_trial(i + 1)
-            C.trials.append(self.trial(i, rng, rec, os.path.join(C.tmp, f"trial{i:03d}")))
-            i += 1
-        nxt.stop()
+        # TRIALS trials, JOBS at a time; then more (up to twice as many) until MIN_KILLED runs
+        # were killed mid-way (a later run of a trial has less left to do, so some finish first)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as ex:
+            C.trials = list(ex.map(self.trial, range(TRIALS)))
+            i = TRIALS
+            while mid_way() < MIN_KILLED and i < 2 * TRIALS:
+                C.trials += list(ex.map(self.trial, range(i, i + JOBS)))
+                i += JOBS
         secs = time.monotonic() - t0
         kills = [k for t in C.trials for k in t["kills"]]
         landed = collections.Counter(
             "finished before the kill" if k["finished"] else
             ("before the first step" if k["step"] is None else "after '" + STEPS[k["step"]] + "'")
             for k in kills)
-        log(f"  {len(C.trials)} trials ({', '.join(f'{n} {k}' for k, n in collections.Counter(t['kind'] for t in C.trials).items())}) in {secs:.1f} s; "
+        kinds = collections.Counter(t["kind"] for t in C.trials)
+        log(f"  {len(C.trials)} trials ({', '.join(f'{n} {k}' for k, n in kinds.items())}) in "
+            f"{secs:.1f} s; "
             f"{len(kills)} runs killed (SIGKILL), delays up to "
             f"{max(k['delay'] for k in kills) * 1000:.0f} ms")
         order = ["before the first step"] + [f"after '{s}'" for s in STEPS] + \
@@ -497,8 +505,10 @@ class Crash(unittest.TestCase):
             log(f"  files differing from the reference: {dict(differs)}")
         failed = [t for t in C.trials if t["problems"]]
         for t in failed[:10]:
-            log(f"  trial {t['i']} ({t['kind']}), kills "
-                f"{[(round(k['delay'] * 1000), 'done' if k['finished'] else k['step']) for k in t['kills']]}:")
+            ks = [(round(k["delay"] * 1000), "finished" if k["finished"] else
+                   "before the first step" if k["step"] is None else "after " + STEPS[k["step"]])
+                  for k in t["kills"]]
+            log(f"  trial {t['i']} ({t['kind']}), kills (ms, where): {ks}:")
             for p in t["problems"][:6]:
                 log(f"    - {p[:400]}")
         self.assertGreaterEqual(len(kills) - landed["finished before the kill"], MIN_KILLED,
