@@ -56,7 +56,17 @@ static char *slurp(const char *path)
     return b;
 }
 
-/* The top briefs as text: title, first action, how it will be judged. */
+/* snprintf returns the length it wanted; the running length must never pass the buffer. */
+static void bump(size_t *len, size_t cap, int wrote)
+{
+    if (wrote > 0)
+        *len += (size_t)wrote;
+    if (*len >= cap)
+        *len = cap - 1;
+}
+
+/* The top briefs as text: title, first action, how it will be judged. Every field is cut:
+ * briefs.json is input like any other and may hold anything. */
 static char *summary(const char *briefs_json, char *subject, size_t subject_cap)
 {
     cJSON *doc = briefs_json ? cJSON_Parse(briefs_json) : NULL;
@@ -69,10 +79,11 @@ static char *summary(const char *briefs_json, char *subject, size_t subject_cap)
         cJSON_Delete(doc);
         return NULL;
     }
-    len += (size_t)snprintf(out + len, cap - len, "hookline: %d creative brief%s as of %s.\n\n", n,
-                            n == 1 ? "" : "s", asof ? asof : "?");
+    bump(&len, cap,
+         snprintf(out + len, cap - len, "hookline: %d creative brief%s as of %.40s.\n\n", n,
+                  n == 1 ? "" : "s", asof ? asof : "?"));
     if (subject[0] == '\0')
-        snprintf(subject, subject_cap, "hookline: %d brief%s for %s", n, n == 1 ? "" : "s",
+        snprintf(subject, subject_cap, "hookline: %d brief%s for %.40s", n, n == 1 ? "" : "s",
                  asof ? asof : "today");
     int k = 0;
     const cJSON *b;
@@ -87,13 +98,14 @@ static char *summary(const char *briefs_json, char *subject, size_t subject_cap)
         const char *typ = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a0, "type"));
         const cJSON *succ = cJSON_GetObjectItemCaseSensitive(b, "success");
         const char *crit = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(succ, "criterion"));
-        len += (size_t)snprintf(out + len, cap - len, "%d. %.300s\n   %s: %.600s\n   Success: %.400s\n\n", k,
-                                title ? title : "", typ ? typ : "action", ins ? ins : "",
-                                crit ? crit : "");
+        bump(&len, cap,
+             snprintf(out + len, cap - len, "%d. %.300s\n   %.40s: %.600s\n   Success: %.400s\n\n",
+                      k, title ? title : "", typ ? typ : "action", ins ? ins : "",
+                      crit ? crit : ""));
     }
     if (n > 10)
-        len += (size_t)snprintf(out + len, cap - len, "... and %d more in the attached report.\n",
-                                n - 10);
+        bump(&len, cap,
+             snprintf(out + len, cap - len, "... and %d more in the attached report.\n", n - 10));
     snprintf(out + len, cap - len, "\nThe full report (charts, funnels, evidence) is the HTML part "
                                    "of this message.\n");
     cJSON_Delete(doc);

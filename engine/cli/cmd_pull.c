@@ -138,7 +138,7 @@ int hl_cli_pull(int argc, char **argv)
     } else if (getenv("HOOKLINE_TIKTOK_TOKEN")) {
         token = strdup(getenv("HOOKLINE_TIKTOK_TOKEN"));
     }
-    double v;
+    double v = 0;
     if (num_opt(&a, "rate", 0.01, 1000, &v) < 0)
         goto out;
     o.rate = v > 0 ? v : 0;

@@ -88,6 +88,9 @@ void hl__diagnose(hl_findings *f);
 hl_comparison *hl__new_comparison(hl_findings *f);
 hl_trend *hl__new_trend(hl_findings *f);
 hl_diagnosis *hl__new_diagnosis(hl_findings *f);
+/* The factor that widens a dispersion estimated with df degrees of freedom so that a z test
+ * near the decision boundary behaves like the t test (tests.c). */
+double hl__t_widen(double z, double df);
 void hl__note(hl_findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* small helpers */

@@ -120,7 +120,7 @@ static double dispersion(const hl_units *us, const hl_family *fm, const int *use
  * is really a t with the dispersion's degrees of freedom; with few days the difference matters.
  * Returns the factor to widen phi by so that, near the decision boundary, the normal-based
  * tests behave like the t test (evaluated at min(|z|, 5), where decisions are made). */
-static double t_widen(double z, double df)
+double hl__t_widen(double z, double df)
 {
     if (!(df > 0) || !isfinite(z))
         return 1;
@@ -214,7 +214,7 @@ static void prop_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, dou
         hl_stats_lift l0;
         if (hl_stats_prop_lift(x1, n1, x2, n2, cfg->alpha, c->phi, 0, &l0) == HL_STATS_OK &&
             l0.se > 0)
-            phi *= t_widen(l0.lift / l0.se, c->phi_df);
+            phi *= hl__t_widen(l0.lift / l0.se, c->phi_df);
     }
     hl_stats_status st = HL_STATS_OK;
     if (cfg->mode == HL_MODE_SEQUENTIAL) {
@@ -311,7 +311,7 @@ static void cpa_compare(hl_findings *f, hl_comparison *c, const hl_unit *u, doub
     double L = log((a / e1) / (b / e2));
     double phi = c->phi;
     if (phi > 1 && !c->phi_fallback)
-        phi *= t_widen(L / sqrt(phi * (1 / a + 1 / b)), c->phi_df);
+        phi *= hl__t_widen(L / sqrt(phi * (1 / a + 1 / b)), c->phi_df);
     double se = sqrt(phi * (1 / a + 1 / b));
     if (k1 > 0 && k2 > 0)
         c->lift = hl_v((e1 / k1) / (e2 / k2) - 1);

@@ -111,6 +111,8 @@ static const key keys[] = {
      "allow a relay on this machine without STARTTLS"},
     {"experiments.max_days", K_INT, F(experiments_max_days), 28, 3, 366,
      "days a launched variant is evaluated before an inconclusive verdict is final"},
+    {"experiments.min_days", K_INT, F(experiments_min_days), 7, 3, 60,
+     "days both variant and parent delivered before a verdict (day-to-day wander needs days)"},
     {"experiments.randomized", K_BOOL, F(experiments_randomized), 0, 0, 1,
      "variant and parent splits are randomized: check the sample ratio (SRM)"},
     {"rules.dir", K_STR, F(rules_dir), 0, 0, 1023,

@@ -621,7 +621,7 @@ hl_status hl_pull(const hl_pull_opts *o, const char *out_path, hl_pull_report *r
         int running;
         curl_multi_perform(p.multi, &running);
         CURLMsg *m;
-        int left;
+        int left, finished = 0;
         while ((m = curl_multi_info_read(p.multi, &left)) != NULL) {
             if (m->msg != CURLMSG_DONE)
                 continue;
@@ -630,7 +630,12 @@ hl_status hl_pull(const hl_pull_opts *o, const char *out_path, hl_pull_report *r
             CURLcode res = m->data.result;
             if (j)
                 on_done(&p, j, res);
+            finished = 1;
         }
+        /* A finished transfer changes the jobs (next page, retry time, done): plan again now
+         * rather than sleep on a wake time computed before it. */
+        if (finished)
+            continue;
         double wait = wake - hl__now_ms();
         if (wait < 0)
             wait = 0;

@@ -176,7 +176,8 @@ static int safe_xpcall(lua_State *L)
 
 /* Lua patterns backtrack: `string.find(("a"):rep(1e5), ".-.-.-.-b")` runs for hours inside one
  * C call, where the instruction hook never fires. Each variable-length item (* + - ?) can
- * multiply the work by the subject's length, so the product is bounded instead. */
+ * multiply the work by the subject's length (so can %b, which scans for the balancing
+ * delimiter), so the product is bounded instead. */
 static int pattern_guard(lua_State *L, int plain_arg)
 {
     size_t sl, pl;
@@ -187,7 +188,13 @@ static int pattern_guard(lua_State *L, int plain_arg)
     int k = 0;
     for (size_t i = 0; i < pl; i++) {
         if (p[i] == '%') {
-            i++;
+            /* %bxy scans ahead to the balancing y: as variable as a '*' */
+            if (i + 1 < pl && p[i + 1] == 'b') {
+                k++;
+                i += 3;
+            } else {
+                i++;
+            }
             continue;
         }
         if (p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?')

@@ -155,10 +155,12 @@ done:
     return st;
 }
 
-/* "hl-" and ten base32 characters, anywhere in the name. */
-static int find_tag(const char *name, char tag[16])
+/* The next "hl-" and ten base32 characters at or after *pos in the name; *pos moves past it. */
+static void col_str(sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+static int next_tag(const char **pos, char tag[16])
 {
-    for (const char *p = name; p && (p = strstr(p, "hl-")) != NULL; p++) {
+    for (const char *p = *pos; p && (p = strstr(p, "hl-")) != NULL; p++) {
         int ok = 1;
         for (int i = 0; i < 10; i++) {
             char c = p[3 + i];
@@ -170,6 +172,7 @@ static int find_tag(const char *name, char tag[16])
         if (ok) {
             memcpy(tag, p, 13);
             tag[13] = '\0';
+            *pos = p + 13;
             return 1;
         }
     }
@@ -200,21 +203,29 @@ hl_status hl_store_link_variants(hl_store *s, int32_t as_of, size_t *linked, hl_
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *ad = (const char *)sqlite3_column_text(q, 0);
         const char *name = (const char *)sqlite3_column_text(q, 1);
-        char tag[16];
-        if (!find_tag(name, tag))
+        /* A variant of a variant carries its parent's tag and its own (generators append):
+         * the last tag whose recipe belongs to another ad is the one it was launched with. */
+        char tag[16], rid[128] = "", bid[128] = "", par[512] = "";
+        const char *pos = name;
+        while (next_tag(&pos, tag)) {
+            sqlite3_reset(rq);
+            sqlite3_bind_text(rq, 1, tag, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(rq) != SQLITE_ROW)
+                continue;
+            const char *parent = (const char *)sqlite3_column_text(rq, 2);
+            if (parent && strcmp(parent, ad) == 0)
+                continue; /* the parent itself renamed: not a new variant */
+            col_str(rq, 0, rid, sizeof rid);
+            col_str(rq, 1, bid, sizeof bid);
+            col_str(rq, 2, par, sizeof par);
+        }
+        if (!rid[0])
             continue;
-        sqlite3_reset(rq);
-        sqlite3_bind_text(rq, 1, tag, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(rq) != SQLITE_ROW)
-            continue;
-        const char *parent = (const char *)sqlite3_column_text(rq, 2);
-        if (parent && strcmp(parent, ad) == 0)
-            continue; /* the parent itself renamed: not a new variant */
         sqlite3_reset(ins);
         bind_text(ins, 1, ad);
-        bind_text(ins, 2, (const char *)sqlite3_column_text(rq, 0));
-        bind_text(ins, 3, (const char *)sqlite3_column_text(rq, 1));
-        bind_text(ins, 4, parent);
+        bind_text(ins, 2, rid);
+        bind_text(ins, 3, bid);
+        bind_text(ins, 4, par[0] ? par : NULL);
         sqlite3_bind_int(ins, 5, sqlite3_column_int(q, 2));
         if (sqlite3_step(ins) != SQLITE_DONE) {
             st = sqlerr(s, err, "link a variant");

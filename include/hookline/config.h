@@ -81,6 +81,7 @@ typedef struct hl_config {
     char mail_to[1024];             /* comma-separated */
     int mail_allow_plain;
     int experiments_max_days;       /* a variant's evaluation window; 28 */
+    int experiments_min_days;       /* days both arms delivered before a verdict; 7 */
     int experiments_randomized;     /* variant/parent splits declared randomized: SRM check */
     /* rules.* */
     char rules_dir[1024];           /* the rule pack; "" = the bundled scripts/rules */
