@@ -433,5 +433,6 @@ static int cmp_brief(const void *x, const void *y)
 
 void hl_briefs_sort(hl_briefs *b)
 {
-    qsort(b->b, b->n, sizeof *b->b, cmp_brief);
+    if (b->n > 1) /* qsort's array must not be NULL, even for no elements */
+        qsort(b->b, b->n, sizeof *b->b, cmp_brief);
 }

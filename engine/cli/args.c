@@ -13,6 +13,8 @@
 int hl_cli_verbosity = 1;
 
 static void vprint(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
     fputs("hookline: ", stderr);
     if (prefix)

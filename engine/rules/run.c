@@ -220,7 +220,8 @@ static int read_details(runctx *x, lua_State *L, int ai, const char *where, hl_a
     lua_pop(L, 1);
     /* Lua's traversal order changes from process to process (hash seeds): sort, so the same
      * rule gives the same bytes on every run. */
-    qsort(a->details, a->ndetails, sizeof *a->details, cmp_detail);
+    if (a->ndetails > 1) /* qsort's array must not be NULL, even for no elements */
+        qsort(a->details, a->ndetails, sizeof *a->details, cmp_detail);
     return 0;
 }
 
@@ -755,9 +756,20 @@ hl_status hl_rules_run(hl_rules *r, const hl_findings *f, hl_briefs **out, hl_er
     size_t nads;
     const hl_ad_view *ads = hl_findings_ads(f, &nads);
 
-    for (size_t i = 0; i < r->np; i++)
-        hl_briefs_error(x.b, NULL, r->problems[i].p.file, r->problems[i].p.line,
-                        r->problems[i].p.message, NULL, NULL);
+    /* Load problems read like rule errors: "file:line: message", so a log names the place. */
+    for (size_t i = 0; i < r->np; i++) {
+        const hl_rule_problem *pb = &r->problems[i].p;
+        const char *msg = pb->message ? pb->message : "";
+        char buf[1024];
+        if (pb->file && strncmp(msg, pb->file, strlen(pb->file)) != 0) {
+            if (pb->line)
+                snprintf(buf, sizeof buf, "%s:%lu: %s", pb->file, pb->line, msg);
+            else
+                snprintf(buf, sizeof buf, "%s: %s", pb->file, msg);
+            msg = buf;
+        }
+        hl_briefs_error(x.b, NULL, pb->file, pb->line, msg, NULL, NULL);
+    }
 
     /* Lookups for this run: ad ids, ad groups. */
     hl_strpool_free(r->ad_ids);
