@@ -142,26 +142,29 @@ static int l_power(lua_State *L)
 
 static int l_log(lua_State *L)
 {
+    /* Formatted into a C buffer: luaL_tolstring pushes onto the stack, which a luaL_Buffer
+     * must own (a long line moved the buffer's box and freed it under us). */
     hl_rules *r = hl__rules_from_state(L);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    if (r->call.rule) {
-        luaL_addstring(&b, "rule '");
-        luaL_addstring(&b, r->call.rule->info.name);
-        luaL_addstring(&b, "': ");
-    }
+    char line[2048];
+    size_t len = 0;
+    if (r->call.rule)
+        len = (size_t)snprintf(line, sizeof line, "rule '%.200s': ", r->call.rule->info.name);
     int n = lua_gettop(L);
-    for (int i = 1; i <= n; i++) {
+    for (int i = 1; i <= n && len + 1 < sizeof line; i++) {
         size_t l;
         const char *s = luaL_tolstring(L, i, &l);
         if (i > 1)
-            luaL_addchar(&b, ' ');
-        luaL_addlstring(&b, s, l < 2000 ? l : 2000);
+            line[len++] = ' ';
+        size_t room = sizeof line - 1 - len;
+        if (l > room)
+            l = room;
+        memcpy(line + len, s, l);
+        len += l;
         lua_pop(L, 1);
     }
-    luaL_pushresult(&b);
+    line[len < sizeof line ? len : sizeof line - 1] = '\0';
     if (r->log)
-        r->log(r->log_ud, lua_tostring(L, -1));
+        r->log(r->log_ud, line);
     return 0;
 }
 
