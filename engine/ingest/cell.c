@@ -57,9 +57,74 @@ static int is_missing_token(const char *s, size_t n)
     return 0;
 }
 
+/* 10^k for the fast path, all exact in a double. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The cells of a real export almost all look alike: "16,743", "$131.40", "0.88%", 758. This
+ * reads exactly those shapes — an optional '$', digits with thousands separators in valid groups
+ * of three, an optional fraction, an optional '%' — and gives up (returns 0) on anything else,
+ * which the general parser below then reads with its full rules and messages. The value is
+ * exact and identical to strtod's: at most 15 significant digits make an integer mantissa below
+ * 2^53, and dividing it by an exact power of ten rounds once, correctly (Clinger's fast path). */
+static int parse_plain(const char *p, size_t n, int decimal_comma, double *out, int *percent)
+{
+    const char *end = p + n;
+    const char group_sep = decimal_comma ? '.' : ',';
+    const char dec_sep = decimal_comma ? ',' : '.';
+    if (p < end && *p == '$')
+        p++;
+    int pct = 0;
+    if (end > p && end[-1] == '%') {
+        end--;
+        pct = 1;
+    }
+    uint64_t m = 0;
+    int digits = 0, group_digits = 0, groups = 0, frac = 0;
+    for (; p < end; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d <= 9) {
+            m = m * 10 + d;
+            digits++;
+            group_digits++;
+        } else if (*p == group_sep) {
+            if (group_digits < 1 || group_digits > 3 || (groups > 0 && group_digits != 3))
+                return 0;
+            groups++;
+            group_digits = 0;
+        } else {
+            break;
+        }
+    }
+    if (groups > 0 && group_digits != 3)
+        return 0;
+    if (p < end && *p == dec_sep) {
+        for (p++; p < end; p++) {
+            unsigned d = (unsigned)(unsigned char)*p - '0';
+            if (d > 9)
+                return 0;
+            m = m * 10 + d;
+            digits++;
+            frac++;
+        }
+    }
+    if (p != end || digits == 0 || digits > 15)
+        return 0;
+    double v = (double)m; /* exact: m < 10^15 < 2^53 */
+    if (frac)
+        v /= pow10_exact[frac];
+    *out = v;
+    if (percent)
+        *percent = pct;
+    return 1;
+}
+
 hl_cell_kind hl_parse_number(const char *s, size_t len, int decimal_comma, double *out,
                              int *percent, const char **why)
 {
+    if (len > 0 && parse_plain(s, len, decimal_comma, out, percent))
+        return HL_CELL_NUMBER;
     const char *p = s, *end = s + len;
     const char *dummy;
     if (!why)

@@ -1,0 +1,231 @@
+/*
+ * test_fastpaths.c — the performance fast paths must give exactly what the general code gives:
+ * hl_fmt_exact (integer arithmetic instead of printf + strtod) against the printf loop it
+ * replaces, and hl_parse_number's plain-cell path (digits, '$', groups, fraction, '%') against
+ * strtod of the same digits. Seeded random cases over the ranges outputs and exports hold, plus
+ * the edges: ties, carries, powers of two and of ten, neighbours of each.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonw.h"
+#include "hl_test.h"
+#include "hookline/ingest.h"
+
+/* The reference: what hl_fmt_exact did before its fast path. */
+static void fmt_reference(char *buf, size_t cap, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, cap, "%.0f", v == 0 ? 0.0 : v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static uint64_t rng_state = 0x243F6A8885A308D3ULL;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static double unif(void)
+{
+    return (double)(rnd() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int fmt_mismatches;
+static void check_fmt(double v)
+{
+    char a[40], b[40];
+    hl_fmt_exact(a, sizeof a, v);
+    fmt_reference(b, sizeof b, v);
+    hl_test_checks++;
+    if (strcmp(a, b) != 0) {
+        hl_test_failures++;
+        if (fmt_mismatches++ < 20)
+            fprintf(stderr, "hl_fmt_exact(%.17g) = \"%s\", expected \"%s\"\n", v, a, b);
+    }
+}
+
+static void check_fmt_around(double v)
+{
+    check_fmt(v);
+    check_fmt(-v);
+    check_fmt(nextafter(v, 0));
+    check_fmt(nextafter(v, INFINITY));
+}
+
+static void test_fmt_exact(void)
+{
+    /* uniform in log space over 10^-6 .. 10^16 */
+    for (int i = 0; i < 200000; i++)
+        check_fmt(pow(10, -6 + 22 * unif()));
+    /* ratios of counts, as metrics are */
+    for (int i = 0; i < 100000; i++) {
+        double x = (double)(rnd() % 100000), n = (double)(1 + rnd() % 10000000);
+        check_fmt(x / n);
+        check_fmt(n / (x + 1));
+    }
+    /* money sums: cents added up in doubles */
+    for (int i = 0; i < 20000; i++) {
+        double s = 0;
+        int terms = 1 + (int)(rnd() % 40);
+        for (int k = 0; k < terms; k++)
+            s += (double)(rnd() % 100000) / 100.0;
+        check_fmt(s);
+    }
+    /* short decimals and their neighbours */
+    for (int i = 0; i < 20000; i++) {
+        double v = (double)(rnd() % 10000000) / pow(10, (double)(rnd() % 9));
+        check_fmt_around(v);
+    }
+    /* random bit patterns in and around the fast range */
+    for (int i = 0; i < 100000; i++) {
+        uint64_t bits = (rnd() & ((1ULL << 52) - 1)) | ((uint64_t)(1012 + rnd() % 45) << 52);
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        check_fmt(v);
+    }
+    /* edges: powers of ten and of two, range limits, halves at 15 and 16 digits */
+    for (int e = -8; e <= 16; e++) {
+        check_fmt_around(pow(10, e));
+        check_fmt_around(5 * pow(10, e));
+        check_fmt_around(9.999999999999999 * pow(10, e));
+        check_fmt_around(9.9999999999999995 * pow(10, e));
+    }
+    for (int e = -30; e <= 50; e++)
+        check_fmt_around(ldexp(1, e));
+    const double edge[] = {0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 0.001, 0.0010000000000000002,
+                           99999999999999.98, 123456789012345.6, 1.5, 2.5, 0.125, 1e-3,
+                           0.00099999999999999998, 1e14, 4503599627370495.5,
+                           1.0000000000000002, 0.30000000000000004, 1234.5678901234567,
+                           100000000000000.02, 2526.8200000000006, 15510.070000000002};
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+        check_fmt_around(edge[i]);
+    /* integers, zero, negative zero, non-finite */
+    const double ints[] = {0.0, -0.0, 1, -1, 42, 999999999999999, -999999999999999, 1e15,
+                           1e300, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+        check_fmt(ints[i]);
+    for (int i = 0; i < 20000; i++)
+        check_fmt((double)(int64_t)(rnd() % 2000000000000000ULL) - 1e15);
+}
+
+/* ---- hl_parse_number: plain cells against strtod of their digits */
+
+static int parse_mismatches;
+static void check_parse(const char *cell, const char *digits, int decimal_comma, int pct)
+{
+    double v = -1, want = strtod(digits, NULL);
+    int percent = -1;
+    const char *why = NULL;
+    hl_cell_kind k = hl_parse_number(cell, strlen(cell), decimal_comma, &v, &percent, &why);
+    hl_test_checks++;
+    if (k != HL_CELL_NUMBER || v != want || percent != pct) {
+        hl_test_failures++;
+        if (parse_mismatches++ < 20)
+            fprintf(stderr, "hl_parse_number(\"%s\") = kind %d, %.17g, percent %d; expected %.17g%s\n",
+                    cell, (int)k, v, percent, want, pct ? " with percent" : "");
+    }
+}
+
+/* Writes the digits of u with separators every three digits. */
+static size_t grouped(char *out, uint64_t u, char sep)
+{
+    char tmp[40];
+    int n = 0, g = 0;
+    do {
+        if (g == 3) {
+            tmp[n++] = sep;
+            g = 0;
+        }
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+        g++;
+    } while (u);
+    size_t o = 0;
+    while (n)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+    return o;
+}
+
+static void test_parse_plain(void)
+{
+    for (int i = 0; i < 200000; i++) {
+        int decimal_comma = (int)(rnd() % 4 == 0);
+        char gsep = decimal_comma ? '.' : ',', dsep = decimal_comma ? ',' : '.';
+        uint64_t ip = rnd() % (rnd() % 2 ? 1000000ULL : 100000000000000ULL);
+        int nfrac = (int)(rnd() % 8);
+        uint64_t fp = nfrac ? rnd() % (uint64_t)pow(10, nfrac) : 0;
+        int group = (int)(rnd() % 2), dollar = (int)(rnd() % 3 == 0), pct = (int)(rnd() % 5 == 0);
+        char cell[80], digits[80];
+        size_t o = 0, d = 0;
+        if (dollar)
+            cell[o++] = '$';
+        if (group)
+            o += grouped(cell + o, ip, gsep);
+        else
+            o += (size_t)sprintf(cell + o, "%llu", (unsigned long long)ip);
+        d += (size_t)sprintf(digits + d, "%llu", (unsigned long long)ip);
+        if (nfrac) {
+            cell[o++] = dsep;
+            digits[d++] = '.';
+            o += (size_t)sprintf(cell + o, "%0*llu", nfrac, (unsigned long long)fp);
+            d += (size_t)sprintf(digits + d, "%0*llu", nfrac, (unsigned long long)fp);
+        }
+        if (pct)
+            cell[o++] = '%';
+        cell[o] = '\0';
+        digits[d] = '\0';
+        check_parse(cell, digits, decimal_comma, pct);
+    }
+    /* shapes at the edge of the plain path */
+    check_parse(".5", "0.5", 0, 0);
+    check_parse("5.", "5", 0, 0);
+    check_parse("007", "7", 0, 0);
+    check_parse("0.00", "0", 0, 0);
+    check_parse("$0.10", "0.1", 0, 0);
+    check_parse("1,234.", "1234", 0, 0);
+    check_parse("999999999999999", "999999999999999", 0, 0);
+    check_parse("9999999999999999", "9999999999999999", 0, 0);     /* 16 digits: general path */
+    check_parse("0.1234567890123456789", "0.1234567890123456789", 0, 0);
+    check_parse("1.234,56", "1234.56", 1, 0);
+    check_parse("12,5%", "12.5", 1, 1);
+    /* what the plain path must leave to the general parser, with the same answer as before */
+    double v;
+    const char *why;
+    CHECK_INT(hl_parse_number("1,23", 4, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number("12,34,567", 9, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number(",123", 4, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number("1,", 2, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number("$", 1, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number("%", 1, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number(".", 1, 0, &v, NULL, &why), HL_CELL_BAD);
+    CHECK_INT(hl_parse_number("-", 1, 0, &v, NULL, &why), HL_CELL_MISSING);
+    CHECK_INT(hl_parse_number("<5", 2, 0, &v, NULL, &why), HL_CELL_LT5);
+    CHECK_INT(hl_parse_number("-5", 2, 0, &v, NULL, &why), HL_CELL_NUMBER);
+    CHECK(v == -5);
+    CHECK_INT(hl_parse_number("1e3", 3, 0, &v, NULL, &why), HL_CELL_NUMBER);
+    CHECK(v == 1000);
+    CHECK_INT(hl_parse_number(" 1,234 ", 7, 0, &v, NULL, &why), HL_CELL_NUMBER);
+    CHECK(v == 1234);
+    CHECK_INT(hl_parse_number("1 234", 5, 0, &v, NULL, &why), HL_CELL_NUMBER);
+    CHECK(v == 1234);
+}
+
+int main(void)
+{
+    test_fmt_exact();
+    test_parse_plain();
+    TEST_MAIN_END();
+}
