@@ -18,6 +18,7 @@ struct hl_csv {
     const char *path;
     size_t max_record;
     char sep;
+    unsigned char cls[256]; /* byte classes for the scan of unquoted fields (see set_classes) */
     int eof, started;
     char *buf;
     size_t cap, pos, end;
@@ -30,6 +31,18 @@ struct hl_csv {
     unsigned long rec_line;
 };
 
+/* Byte classes of an unquoted field's scan: 0 goes on, CLS_STOP ends the field (the separator,
+ * a line end, NUL), CLS_HIGH is a byte of a multi-byte UTF-8 character (counted for columns). */
+enum { CLS_STOP = 1, CLS_HIGH = 2 };
+
+static void set_classes(hl_csv *c)
+{
+    for (int b = 0; b < 256; b++)
+        c->cls[b] = b >= 0x80 ? CLS_HIGH : 0;
+    c->cls['\n'] = c->cls['\r'] = c->cls[0] = CLS_STOP;
+    c->cls[(unsigned char)c->sep] = CLS_STOP;
+}
+
 hl_csv *hl_csv_open(FILE *f, const char *path, size_t max_record)
 {
     hl_csv *c = calloc(1, sizeof *c);
@@ -39,6 +52,7 @@ hl_csv *hl_csv_open(FILE *f, const char *path, size_t max_record)
     c->path = path;
     c->max_record = max_record ? max_record : HL_INGEST_MAX_RECORD;
     c->sep = ',';
+    set_classes(c);
     c->line = 1;
     c->cap = READ_CHUNK * 2;
     c->buf = malloc(c->cap);
@@ -62,6 +76,7 @@ void hl_csv_close(hl_csv *c)
 void hl_csv_set_sep(hl_csv *c, char sep)
 {
     c->sep = sep;
+    set_classes(c);
 }
 
 unsigned long hl_csv_record_line(const hl_csv *c)
@@ -148,7 +163,7 @@ hl_status hl_csv_detect(hl_csv *c, char *sep, hl_error *err)
         s = ';';
     else if (counts[2] > counts[0] && counts[2] > counts[1])
         s = '\t';
-    c->sep = s;
+    hl_csv_set_sep(c, s);
     *sep = s;
     return HL_OK;
 }
@@ -174,18 +189,20 @@ static int push_field(hl_csv *c, size_t *nf, size_t off, size_t len, unsigned lo
 }
 
 /* One attempt at parsing a record starting at c->pos. Returns 1 done, 0 need more input,
- * -1 error. */
+ * -1 error. Columns count characters, not bytes: a field's column is 1 + its byte offset on its
+ * line - the UTF-8 continuation bytes before it on that line, which the scan counts as it goes
+ * (`cont`), so no byte is looked at twice. */
 static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned long *lines_used,
                         hl_error *err)
 {
     const char *b = c->buf;
+    const unsigned char *cls = c->cls;
     size_t i = c->pos, end = c->end;
     size_t o = 0; /* bytes written to out */
     size_t nf = 0;
     unsigned long line = c->line;
     size_t line_start = i;
-    unsigned long col_cp = 1; /* character column of i, maintained lazily */
-    size_t col_pos = i;
+    size_t cont = 0; /* UTF-8 continuation bytes in [line_start, i) */
     const char sep = c->sep;
 
     /* out needs at most the record's length + one NUL per field */
@@ -211,14 +228,7 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
             return -1;
         }
         /* character column of position i on its line */
-        if (col_pos < line_start) {
-            col_pos = line_start;
-            col_cp = 1;
-        }
-        for (; col_pos < i; col_pos++)
-            if (((unsigned char)b[col_pos] & 0xC0) != 0x80)
-                col_cp++;
-        unsigned long fline = line, fcol = col_cp;
+        unsigned long fline = line, fcol = (unsigned long)(i - line_start - cont) + 1;
         size_t fstart = o;
         if (o + (end - i) + 2 > c->outcap) {
             /* cannot happen: need was sized for the whole remainder */
@@ -226,7 +236,6 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
             return -1;
         }
         if (i < end && b[i] == '"') {
-            size_t qpos = i;
             i++;
             for (;;) {
                 const char *q = memchr(b + i, '"', end - i);
@@ -244,6 +253,9 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
                             return 0;
                         line++;
                         line_start = k + 1;
+                        cont = 0;
+                    } else if (((unsigned char)ch & 0xC0) == 0x80) {
+                        cont++;
                     }
                     c->out[o++] = ch;
                 }
@@ -251,9 +263,7 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
                 if (!q) {
                     if (c->eof) {
                         /* position of the opening quote */
-                        unsigned long ql = fline, qc = fcol;
-                        (void)qpos;
-                        hl_error_set(err, HL_EINPUT, c->path, ql, qc,
+                        hl_error_set(err, HL_EINPUT, c->path, fline, fcol,
                                      "unterminated quoted field");
                         return -1;
                     }
@@ -281,10 +291,7 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
                 } else if (k >= end && !c->eof) {
                     return 0;
                 } else if (k < end) {
-                    unsigned long cc = col_cp;
-                    for (size_t z = col_pos; z < i; z++)
-                        if (((unsigned char)b[z] & 0xC0) != 0x80)
-                            cc++;
+                    unsigned long cc = (unsigned long)(i - line_start - cont) + 1;
                     hl_error_set(err, HL_EINPUT, c->path, line, line == fline ? cc : 1,
                                  "unexpected character after a closing quote");
                     return -1;
@@ -297,8 +304,16 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
                 goto oom;
         } else {
             size_t k = i;
-            while (k < end && b[k] != sep && b[k] != '\n' && b[k] != '\r' && b[k] != '\0')
-                k++;
+            for (;;) {
+                while (k < end && cls[(unsigned char)b[k]] == 0)
+                    k++;
+                if (k < end && cls[(unsigned char)b[k]] == CLS_HIGH) {
+                    cont += ((unsigned char)b[k] & 0xC0) == 0x80;
+                    k++;
+                    continue;
+                }
+                break;
+            }
             if (k < end && b[k] == '\0') {
                 hl_error_set(err, HL_EINPUT, c->path, line, 1, "NUL byte in input (binary file?)");
                 return -1;
