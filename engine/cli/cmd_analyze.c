@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/template_out.h"
 #include "hookline/compare.h"
 #include "hookline/config.h"
 #include "hookline/ingest.h"
@@ -90,6 +91,7 @@ int hl_cli_analyze(int argc, char **argv)
     hl_rules *rules = NULL;
     hl_briefs *briefs = NULL;
     hl_recipes *recipes = NULL;
+    hl_cli_tplout *tpl = NULL;
     hl_error err;
     memset(&err, 0, sizeof err);
     rc = HL_EINPUT;
@@ -204,7 +206,15 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
-    hl_run_outputs ro_ = {fd, briefs, recipes, rdir, NULL, NULL, NULL};
+    /* The report templates over the comparison window: report-<name>.html and .csv. */
+    if (hl_cli_tplout_build(table, ing, &cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
+                            &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    size_t nmore;
+    const hl_run_file *more = hl_cli_tplout_files(tpl, &nmore);
+    hl_run_outputs ro_ = {fd, briefs, recipes, rdir, NULL, NULL, NULL, more, nmore};
     if (hl_output_run_dir(outdir, &ro_, &err) != HL_OK) {
         rc = hl_cli_report(&err);
         goto out;
@@ -233,6 +243,7 @@ int hl_cli_analyze(int argc, char **argv)
     }
     rc = 0;
 out:
+    hl_cli_tplout_free(tpl);
     hl_recipes_free(recipes);
     hl_briefs_free(briefs);
     hl_rules_free(rules);

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/tabular.h"
+#include "cli/template_out.h"
 #include "hookline/columns.h"
 #include "hookline/config.h"
 #include "hookline/ingest.h"
@@ -114,22 +115,6 @@ static void get_cell(void *ud, size_t r, size_t c, hl_cellval *out)
         out->num = cv->ok ? cv->v : 0;
         break;
     }
-    }
-}
-
-static hl_colkind custom_kind(hl_column_kind k)
-{
-    switch (k) {
-    case HL_COLUMN_COUNT:
-        return HL_CK_COUNT;
-    case HL_COLUMN_MONEY:
-        return HL_CK_MONEY;
-    case HL_COLUMN_PROPORTION:
-        return HL_CK_PROPORTION;
-    case HL_COLUMN_RATIO:
-        return HL_CK_RATIO;
-    default:
-        return HL_CK_NUMBER;
     }
 }
 
@@ -519,7 +504,7 @@ int hl_cli_metrics(int argc, char **argv)
     for (size_t k = 0; k < hl_columns_count(custom); k++) {
         const hl_column_info *ci = hl_columns_info(custom, k);
         if (find_col(allcols, nall, ci->name) < 0)
-            allcols[nall++] = (outcol){ci->name, SRC_CUSTOM, (int)k, custom_kind(ci->kind)};
+            allcols[nall++] = (outcol){ci->name, SRC_CUSTOM, (int)k, hl_cli_report_colkind(ci->kind)};
     }
     size_t ncols = 0;
     const char *colspec = hl_cli_get(&a, "columns");

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/tabular.h"
+#include "cli/template_out.h"
 #include "hookline/columns.h"
 #include "hookline/config.h"
 #include "hookline/ingest.h"
@@ -90,40 +91,6 @@ static hl_status keep_row(void *ud, const hl_row *row, hl_error *err)
     if (x->has_window && (row->day < x->from || row->day > x->to))
         return HL_OK;
     return hl_table_add(x->table, row, err);
-}
-
-static hl_colkind colkind(hl_column_kind k)
-{
-    switch (k) {
-    case HL_COLUMN_TEXT:
-        return HL_CK_TEXT;
-    case HL_COLUMN_COUNT:
-        return HL_CK_COUNT;
-    case HL_COLUMN_MONEY:
-        return HL_CK_MONEY;
-    case HL_COLUMN_PROPORTION:
-        return HL_CK_PROPORTION;
-    case HL_COLUMN_RATIO:
-        return HL_CK_RATIO;
-    default:
-        return HL_CK_NUMBER;
-    }
-}
-
-static void get_cell(void *ud, size_t row, size_t col, hl_cellval *out)
-{
-    const hl_report *r = ud;
-    hl_report_cell c;
-    hl_report_cell_at(r, row, col, &c);
-    if (hl_report_column_kind(r, col) == HL_COLUMN_TEXT) {
-        out->text = c.text;
-        out->is_null = c.text == NULL;
-        out->num = 0;
-    } else {
-        out->text = NULL;
-        out->is_null = !c.val.ok;
-        out->num = c.val.ok ? c.val.v : 0;
-    }
 }
 
 /* Markdown text outside a table (a heading, a paragraph): HTML-significant characters become
@@ -436,7 +403,7 @@ int hl_cli_report_command(int argc, char **argv)
     for (size_t c = 0; c < nc; c++) {
         names[c] = hl_report_column_name(rep, c);
         labels[c] = hl_report_column_label(rep, c);
-        kinds[c] = colkind(hl_report_column_kind(rep, c));
+        kinds[c] = hl_cli_report_colkind(hl_report_column_kind(rep, c));
         if (to > from && (strcmp(names[c], "reach") == 0 || strcmp(names[c], "frequency") == 0))
             caveat = 1;
     }
@@ -466,7 +433,7 @@ int hl_cli_report_command(int argc, char **argv)
     int werr = 0;
     switch (fmt) {
     case R_TABLE: {
-        hl_tab tab = {nc, nr, labels, kinds, get_cell, rep};
+        hl_tab tab = {nc, nr, labels, kinds, hl_cli_report_cell, rep};
         fprintf(f, "%s (%s", ti->title, window);
         if (matched > nr)
             fprintf(f, ", %zu of %zu rows", nr, matched);
@@ -479,12 +446,12 @@ int hl_cli_report_command(int argc, char **argv)
         break;
     }
     case R_CSV: {
-        hl_tab tab = {nc, nr, names, kinds, get_cell, rep};
+        hl_tab tab = {nc, nr, names, kinds, hl_cli_report_cell, rep};
         werr = hl_tab_write(f, &tab, HL_FMT_CSV, 0);
         break;
     }
     case R_MD: {
-        hl_tab tab = {nc, nr, labels, kinds, get_cell, rep};
+        hl_tab tab = {nc, nr, labels, kinds, hl_cli_report_cell, rep};
         fputs("# ", f);
         md_text(f, ti->title);
         fputs("\n\n", f);
@@ -514,7 +481,7 @@ int hl_cli_report_command(int argc, char **argv)
         break;
     }
     case R_JSON: {
-        hl_tab tab = {nc, nr, names, kinds, get_cell, rep};
+        hl_tab tab = {nc, nr, names, kinds, hl_cli_report_cell, rep};
         fputs("{\"schema\": \"hookline.report/1\", \"template\": ", f);
         hl_json_string(f, ti->name);
         fputs(", \"title\": ", f);

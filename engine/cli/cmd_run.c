@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/template_out.h"
 #include "common/hash.h"
 #include "common/jsonw.h"
 #include "hookline/compare.h"
@@ -368,6 +369,7 @@ int hl_cli_run(int argc, char **argv)
     hl_rules *rules = NULL;
     hl_briefs *briefs = NULL;
     hl_recipes *recipes = NULL;
+    hl_cli_tplout *tpl = NULL;
     hl_experiment *ex = NULL;
     hl_learning *ls = NULL;
     size_t nex = 0, nls = 0;
@@ -741,7 +743,16 @@ int hl_cli_run(int argc, char **argv)
         goto out;
     }
     expctx xc = {ex, nex, ls, nls, R.as_of};
-    hl_run_outputs outs = {fd, briefs, recipes, rdir, "experiments.json", write_experiments, &xc};
+    if (hl_cli_tplout_build(table, NULL, &R.cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
+                            &err) != HL_OK) {
+        remove_dir(tmpdir);
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    size_t nmore;
+    const hl_run_file *more = hl_cli_tplout_files(tpl, &nmore);
+    hl_run_outputs outs = {fd,       briefs,   recipes,  rdir,  "experiments.json",
+                           write_experiments, &xc, more, nmore};
     if (hl_output_run_dir(tmpdir, &outs, &err) != HL_OK) {
         remove_dir(tmpdir);
         rc = hl_cli_report(&err);
@@ -823,6 +834,7 @@ int hl_cli_run(int argc, char **argv)
     step(&R, "done (%s)", status);
     rc = tail_rc ? tail_rc : nerr ? HL_ATTENTION : 0;
 out:
+    hl_cli_tplout_free(tpl);
     if (run_id && R.store) {
         hl_error e2;
         hl_store_run_end(R.store, run_id, "failed", NULL, &e2);

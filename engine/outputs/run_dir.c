@@ -3,12 +3,13 @@
  * all renamed into place only once all are complete, and manifest.json last, so a reader never
  * sees a mix of two runs and a failed run leaves the previous files as they were.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hookline/output.h"
 
-#define MAX_FILES 8
+#define MAX_FILES (8 + HL_RUN_MAX_MORE)
 
 hl_status hl_output_run_dir(const char *dir, const hl_run_outputs *o, hl_error *err)
 {
@@ -17,6 +18,15 @@ hl_status hl_output_run_dir(const char *dir, const hl_run_outputs *o, hl_error *
     size_t n = 5;
     if (o->extra_name && o->extra)
         names[n++] = o->extra_name;
+    const size_t nfixed = n;
+    size_t nmore = o->more ? o->nmore : 0;
+    if (nmore > HL_RUN_MAX_MORE)
+        return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "too many output files (%zu)", nmore);
+    for (size_t i = 0; i < nmore; i++) {
+        if (!o->more[i].name || strchr(o->more[i].name, '/') || !o->more[i].write)
+            return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "bad output file name");
+        names[n++] = o->more[i].name;
+    }
     hl_atomic_file *af[MAX_FILES] = {NULL};
     hl_status st = HL_OK;
     for (size_t i = 0; i < n; i++) {
@@ -33,9 +43,16 @@ hl_status hl_output_run_dir(const char *dir, const hl_run_outputs *o, hl_error *
         hl_output_briefs_md(hl_atomic_stream(af[2]), o->briefs) < 0 ||
         hl_output_recipes_json(hl_atomic_stream(af[3]), o->recipes) < 0 ||
         hl_output_report_html(hl_atomic_stream(af[4]), o->briefs) < 0 ||
-        (n > 5 && o->extra(hl_atomic_stream(af[5]), o->extra_ud) < 0)) {
+        (nfixed > 5 && o->extra(hl_atomic_stream(af[5]), o->extra_ud) < 0)) {
         st = hl_error_set(err, HL_EEXTERNAL, dir, 0, 0, "write error (disk full?)");
         goto fail;
+    }
+    for (size_t i = 0; i < nmore; i++) {
+        if (o->more[i].write(hl_atomic_stream(af[nfixed + i]), o->more[i].ud) < 0) {
+            st = hl_error_set(err, HL_EEXTERNAL, dir, 0, 0, "%s: write error (disk full?)",
+                              o->more[i].name);
+            goto fail;
+        }
     }
     for (size_t i = 0; i < n; i++) {
         hl_status cs = hl_atomic_commit(af[i], err);

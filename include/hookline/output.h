@@ -55,8 +55,8 @@ hl_status hl_output_manifest(const char *dir, const char *const *names, size_t n
                              hl_error *err);
 
 /* A run's output directory: findings.json, briefs.json, briefs.md, recipes.json, report.html
- * (and one extra file when extra is set), written to temporary names, renamed together, then
- * manifest.json. dir must exist. */
+ * (and one extra file when extra is set, and the `more` files), written to temporary names,
+ * renamed once all are complete, then manifest.json. dir must exist. */
 typedef struct hl_run_outputs {
     const hl_findings *findings;
     const hl_briefs *briefs;
@@ -65,7 +65,17 @@ typedef struct hl_run_outputs {
     const char *extra_name;                 /* e.g. "experiments.json", or NULL */
     int (*extra)(FILE *f, void *ud);        /* 0, or -1 on a write error */
     void *extra_ud;
+    const struct hl_run_file *more;         /* further files (template reports), or NULL */
+    size_t nmore;                           /* at most HL_RUN_MAX_MORE */
 } hl_run_outputs;
+
+/* A further file of a run directory: a plain name (no '/') and its writer. */
+typedef struct hl_run_file {
+    const char *name;
+    int (*write)(FILE *f, void *ud); /* 0, or -1 on a write error */
+    void *ud;
+} hl_run_file;
+#define HL_RUN_MAX_MORE 48
 
 hl_status hl_output_run_dir(const char *dir, const hl_run_outputs *o, hl_error *err);
 

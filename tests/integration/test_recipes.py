@@ -161,6 +161,20 @@ class Recipes(unittest.TestCase):
         md = open(os.path.join(out, "briefs.md"), encoding="utf-8").read()
         self.assertNotIn(evil, md, "the pipe is escaped in Markdown")
         self.assertIn("=cmd\\|' /C calc'!A0", md)
+        # the template reports of the run directory: CSV text, not a formula; HTML escaped
+        with open(os.path.join(out, "report-creative_performance.csv"), newline="") as f:
+            rows = list(csv.reader(f))
+        col = rows[0].index("ad_name")
+        names = [r[col] for r in rows[1:]]
+        self.assertIn("'" + evil, names, "the template CSV keeps the name as text")
+        self.assertNotIn(evil, names)
+        th = open(os.path.join(out, "report-creative_performance.html"), encoding="utf-8").read()
+        self.assertIn("=cmd|&#39; /C calc&#39;!A0", th.replace("&#x27;", "&#39;"))
+        with open(os.path.join(out, "manifest.json")) as f:
+            listed = {e["name"] for e in json.load(f)["files"]}
+        for n in ("report-creative_performance.html", "report-creative_performance.csv",
+                  "report-funnel_analysis.html", "report-funnel_analysis.csv"):
+            self.assertIn(n, listed)
         p = run("metrics", "--input", src, "--format", "csv", "--columns", "spend")
         rows = list(csv.reader(io.StringIO(p.stdout)))
         names = [r[1] for r in rows[1:]]

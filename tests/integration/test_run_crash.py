@@ -76,7 +76,10 @@ SCENARIOS = [("weak_hook", 3, dict(hook=0.6)), ("weak_cta", 1, dict(ctr=0.5)), (
 HIST_FIRST, HIST_LAST, NIGHT = 8, 12, 14
 AS_OF = sim_nights.date_of(NIGHT)
 OUT_FILES = {"findings.json", "briefs.json", "briefs.md", "recipes.json", "report.html",
-             "experiments.json", "manifest.json"}
+             "experiments.json", "manifest.json",
+             # the bundled report templates (scripts/reports/), as HTML and CSV
+             "report-creative_performance.html", "report-creative_performance.csv",
+             "report-funnel_analysis.html", "report-funnel_analysis.csv"}
 MUST_MATCH = ("briefs.json", "recipes.json", "findings.json")
 KINDS = ("fresh", "history")
 # --timings step lines, in order: a kill after line i landed in the step that follows it

@@ -68,7 +68,10 @@ SEED = int(os.environ.get("HL_LOOP_SEED", "20260801"))
 KEEP = os.environ.get("HL_LOOP_KEEP") or None
 FIRST, LAST = sim_nights.FIRST_NIGHT, sim_nights.LAST_NIGHT
 OUT_FILES = {"findings.json", "briefs.json", "briefs.md", "recipes.json", "report.html",
-             "experiments.json", "manifest.json"}
+             "experiments.json", "manifest.json",
+             # the bundled report templates (scripts/reports/), as HTML and CSV
+             "report-creative_performance.html", "report-creative_performance.csv",
+             "report-funnel_analysis.html", "report-funnel_analysis.csv"}
 DECIDED_MATCH_MIN = 0.90
 NULL_NOT_CONFIRMED_MIN = 0.95
 LOCK_MSG = "another hookline run is in progress"
