@@ -1,0 +1,1 @@
+return { analysis = { alpha = 0.01, mode = "fixed", adjust = "holm", overdispersion = false }, trends = { days = 21 }, recipes = { max_variants = 2 }, rules = { instructions = 1e6 }, experiments = { randomized = true } }

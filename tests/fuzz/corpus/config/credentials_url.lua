@@ -1,0 +1,1 @@
+return { deliver = { webhook = "https://user:pass@host/x" } }

@@ -1,0 +1,1 @@
+return { analysis = { alpah = 0.05 } }

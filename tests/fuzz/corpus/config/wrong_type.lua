@@ -1,0 +1,1 @@
+return { analysis = { alpha = "0.05" }, store = { db = 5 } }

@@ -1,0 +1,1 @@
+return { store = { db = "a]==]b" } }
