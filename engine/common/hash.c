@@ -38,6 +38,24 @@ static uint64_t mix64(uint64_t x)
 
 /* ---------------------------------------------------------------- string pool */
 
+/* The pool's own hash (never stored or shown, so it may differ from hl_hash_bytes): eight bytes
+ * at a time, with mix64's avalanche at the end for linear probing on the low bits. Ids and names
+ * are interned for every input row, so this is on the ingest's hot path. */
+static uint64_t pool_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    uint64_t w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    return mix64(h);
+}
+
 #define ARENA_MIN (64u * 1024u)
 
 typedef struct arena {
@@ -141,12 +159,12 @@ static uint32_t pool_lookup(const hl_strpool *p, const char *s, size_t len, uint
 uint32_t hl_strpool_find(const hl_strpool *p, const char *s, size_t len)
 {
     size_t slot;
-    return pool_lookup(p, s, len, hl_hash_bytes(s, len), &slot);
+    return pool_lookup(p, s, len, pool_hash(s, len), &slot);
 }
 
 uint32_t hl_strpool_intern(hl_strpool *p, const char *s, size_t len, int *added)
 {
-    uint64_t h = hl_hash_bytes(s, len);
+    uint64_t h = pool_hash(s, len);
     size_t slot;
     uint32_t idx = pool_lookup(p, s, len, h, &slot);
     if (added)

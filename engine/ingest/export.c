@@ -157,8 +157,9 @@ static hl_status map_header(hl_ingest *ing, const hl_file_state *fs, const hl_cs
 /* An ID cell a spreadsheet turned into a number ("1.80000E+18") lost its digits for good. */
 static int mangled_id(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 1 < n; i++)
-        if ((s[i] == 'E' || s[i] == 'e') && (s[i + 1] == '+'))
+    for (const char *q = n > 1 ? memchr(s + 1, '+', n - 1) : NULL; q;
+         q = q + 1 < s + n ? memchr(q + 1, '+', (size_t)(s + n - q - 1)) : NULL)
+        if (q[-1] == 'E' || q[-1] == 'e')
             return 1;
     return 0;
 }

@@ -110,6 +110,13 @@ int hl__utf8_valid(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+    /* ASCII without NUL, eight bytes at a time: no high bit and no zero byte */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, u + i, sizeof v);
+        if (((v - 0x0101010101010101ULL) | v) & 0x8080808080808080ULL)
+            break;
+    }
     while (i < n) {
         unsigned char c = u[i];
         if (c == 0)
