@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,48 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/* A killed run leaves .<date>.tmp.<pid> (outputs being written), .<date>.old.<pid> (the
+ * previous outputs, moved aside for the swap) or .latest.<pid> behind. Under the lock, those of
+ * dead processes are cleared; an .old whose <date> is missing is put back, so a kill between the
+ * two renames never loses a day's outputs. */
+static void sweep_leftovers(const char *outroot)
+{
+    DIR *d = opendir(outroot);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (n[0] != '.' || strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        const char *kind = strstr(n, ".tmp.") ? ".tmp." : strstr(n, ".old.") ? ".old." : NULL;
+        int latest = strncmp(n, ".latest.", 8) == 0;
+        if (!kind && !latest)
+            continue;
+        const char *pp = latest ? n + 8 : strstr(n, kind) + 5;
+        char *end;
+        long pid = strtol(pp, &end, 10);
+        if (*end || pid <= 0 || (pid != (long)getpid() && kill((pid_t)pid, 0) == 0))
+            continue; /* not ours to touch: a live process (another store's run) */
+        char p[4400];
+        snprintf(p, sizeof p, "%.4000s/%.255s", outroot, n);
+        if (latest) {
+            unlink(p);
+            continue;
+        }
+        if (kind[1] == 'o') {
+            size_t dl = (size_t)(strstr(n, kind) - (n + 1));
+            char fin[4200];
+            snprintf(fin, sizeof fin, "%.4000s/%.*s", outroot, (int)(dl < 64 ? dl : 64), n + 1);
+            struct stat st;
+            if (stat(fin, &st) != 0 && rename(p, fin) == 0)
+                continue;
+        }
+        remove_dir(p);
+    }
+    closedir(d);
+}
+
 typedef struct expctx {
     hl_experiment *e;
     size_t ne;
@@ -256,6 +299,25 @@ static const char *cfg_or(const char *flag, const char *cfgv, const char *def)
 }
 
 /* Delivers the night's recipes that the store has not seen delivered. */
+typedef struct recctx {
+    runner *R;
+    const hl_delivery_item *items;
+    int rc;
+} recctx;
+
+/* Each outcome goes to the store the moment it is known, not after the batch: a run killed
+ * mid-delivery then re-sends at most the one recipe that was in flight. */
+static void record_one(void *ud, size_t i, const hl_delivery_result *r)
+{
+    recctx *x = ud;
+    hl_error e2;
+    if (r->skipped)
+        return;
+    if (hl_store_record_delivery(x->R->store, x->items[i].id, r->delivered, r->http_status,
+                                 r->attempts, r->error, &e2) != HL_OK)
+        x->rc = hl_cli_report(&e2);
+}
+
 static int deliver(runner *R, const hl_recipes *recipes, const char *webhook, const char *adapter,
                    const char *outdir, double retry_base_ms)
 {
@@ -319,16 +381,14 @@ static int deliver(runner *R, const hl_recipes *recipes, const char *webhook, co
     o.secret = getenv("HOOKLINE_WEBHOOK_SECRET");
     o.retry_base_ms = retry_base_ms;
     hl_net_init();
-    hl_status ds = hl_deliver(&o, items, n, already, res, NULL, NULL, &err);
+    recctx rx = {R, items, 0};
+    hl_status ds = hl_deliver(&o, items, n, already, res, record_one, &rx, &err);
+    if (rx.rc)
+        rc = rx.rc;
     size_t sent = 0, failed = 0;
     for (size_t i = 0; i < n; i++) {
         if (res[i].skipped)
             continue;
-        /* recorded in the store at once: the store decides "never twice" */
-        hl_error e2;
-        if (hl_store_record_delivery(R->store, items[i].id, res[i].delivered, res[i].http_status,
-                                     res[i].attempts, res[i].error, &e2) != HL_OK)
-            rc = hl_cli_report(&e2);
         if (res[i].delivered)
             sent++;
         else {
@@ -736,6 +796,7 @@ int hl_cli_run(int argc, char **argv)
     snprintf(tmpdir, tl, "%s/.%s.tmp.%ld", outroot, date, (long)getpid());
     snprintf(final_dir, sizeof final_dir, "%.4000s/%s", outroot, date);
     snprintf(old_dir, sizeof old_dir, "%.4000s/.%s.old.%ld", outroot, date, (long)getpid());
+    sweep_leftovers(outroot);
     remove_dir(tmpdir);
     if (mkdir(tmpdir, 0777) < 0) {
         hl_cli_errorf("run: cannot create %s: %s", tmpdir, strerror(errno));

@@ -411,6 +411,11 @@ hl_status hl_store_save_p(hl_store *s, const char *key, int32_t as_of, double p,
 hl_status hl_store_run_begin(hl_store *s, int32_t as_of, const char *config_hash, int64_t *run_id,
                              hl_error *err)
 {
+    /* The caller holds the store's run lock: a run still 'running' was killed. */
+    hl_status xs = hl__store_exec(
+        s, "UPDATE runs SET status = 'interrupted' WHERE status = 'running'", err);
+    if (xs != HL_OK)
+        return xs;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO runs (as_of, started, status, config_hash)"
                                   " VALUES (?1, datetime('now'), 'running', ?2)",

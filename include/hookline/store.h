@@ -59,7 +59,8 @@ hl_status hl_store_load_table(hl_store *s, int32_t from, int32_t to, hl_table *t
 double hl_store_prev_p(hl_store *s, const char *key, int32_t as_of);
 hl_status hl_store_save_p(hl_store *s, const char *key, int32_t as_of, double p, hl_error *err);
 
-/* Runs. */
+/* Runs. run_begin marks runs left 'running' (killed) as 'interrupted': call it under the
+ * run lock. */
 hl_status hl_store_run_begin(hl_store *s, int32_t as_of, const char *config_hash, int64_t *run_id,
                              hl_error *err);
 hl_status hl_store_run_end(hl_store *s, int64_t run_id, const char *status, const char *timings,
