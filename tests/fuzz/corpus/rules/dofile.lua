@@ -3,6 +3,6 @@ rule {
   name = "attack",
   on = { "weak_hook" },
   run = function(ctx)
-    return dofile("/tmp/hl-sandbox-dofile-is5j782o/evil.lua")
+    return dofile("/tmp/hl-sandbox-dofile-ln0vgo9v/evil.lua")
   end,
 }

@@ -3,5 +3,5 @@
 --
 --
 --
-local f = loadfile("/tmp/hl-sandbox-loadfile-xtdf0j_w/evil.lua") f()
+local f = loadfile("/tmp/hl-sandbox-loadfile-p97w3p_h/evil.lua") f()
 rule { name = "attack", on = { "loser" }, run = function(ctx) return nil end }
