@@ -190,6 +190,14 @@ int hl_cli_analyze(int argc, char **argv)
         goto out;
     }
     hl_rules_set_log(rules, log_line, NULL);
+    /* The custom columns and report templates (report-<name>.html and .csv over the comparison
+     * window), built before the rules so rules can read the columns. */
+    if (hl_cli_tplout_build(table, ing, &cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
+                            &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    hl_rules_set_columns(rules, hl_cli_tplout_columns(tpl));
     if (hl_rules_run(rules, fd, &briefs, &err) != HL_OK) {
         rc = hl_cli_report(&err);
         goto out;
@@ -203,12 +211,6 @@ int hl_cli_analyze(int argc, char **argv)
     }
     hl_recipe_opts ro = {cfg.recipes_max_variants, cfg.recipes_duration_s};
     if (hl_recipes_build(briefs, &ro, &recipes, &err) != HL_OK) {
-        rc = hl_cli_report(&err);
-        goto out;
-    }
-    /* The report templates over the comparison window: report-<name>.html and .csv. */
-    if (hl_cli_tplout_build(table, ing, &cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
-                            &err) != HL_OK) {
         rc = hl_cli_report(&err);
         goto out;
     }

@@ -774,6 +774,13 @@ int hl_cli_run(int argc, char **argv)
             hl_rules_set_learnings(rules, rl, nls);
         free(rl);
     }
+    /* custom columns and report templates, before the rules (which read the columns) */
+    if (hl_cli_tplout_build(table, NULL, &R.cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
+                            &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    hl_rules_set_columns(rules, hl_cli_tplout_columns(tpl));
     hl_recipe_opts ro = {R.cfg.recipes_max_variants, R.cfg.recipes_duration_s};
     if (hl_rules_run(rules, fd, &briefs, &err) != HL_OK ||
         hl_recipes_build(briefs, &ro, &recipes, &err) != HL_OK) {
@@ -804,12 +811,6 @@ int hl_cli_run(int argc, char **argv)
         goto out;
     }
     expctx xc = {ex, nex, ls, nls, R.as_of};
-    if (hl_cli_tplout_build(table, NULL, &R.cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
-                            &err) != HL_OK) {
-        remove_dir(tmpdir);
-        rc = hl_cli_report(&err);
-        goto out;
-    }
     size_t nmore;
     const hl_run_file *more = hl_cli_tplout_files(tpl, &nmore);
     hl_run_outputs outs = {fd,       briefs,   recipes,  rdir,  "experiments.json",

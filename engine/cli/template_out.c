@@ -105,6 +105,11 @@ void hl_cli_tplout_free(hl_cli_tplout *o)
     free(o);
 }
 
+hl_columns *hl_cli_tplout_columns(const hl_cli_tplout *o)
+{
+    return o ? o->cols : NULL;
+}
+
 const hl_run_file *hl_cli_tplout_files(const hl_cli_tplout *o, size_t *n)
 {
     *n = o ? o->nfiles : 0;

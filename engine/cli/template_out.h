@@ -26,6 +26,8 @@ typedef struct hl_cli_tplout hl_cli_tplout;
  * HL_EINPUT with its location. *out is owned by the caller: hl_cli_tplout_free. */
 hl_status hl_cli_tplout_build(hl_table *t, const hl_ingest *ing, const hl_config *cfg,
                               int32_t from, int32_t to, hl_cli_tplout **out, hl_error *err);
+/* The custom columns (borrowed from o; NULL when there are none). */
+hl_columns *hl_cli_tplout_columns(const hl_cli_tplout *o);
 /* The files to write (borrowed from o). */
 const hl_run_file *hl_cli_tplout_files(const hl_cli_tplout *o, size_t *n);
 void hl_cli_tplout_free(hl_cli_tplout *o);

@@ -606,6 +606,11 @@ void hl_rules_set_log(hl_rules *r, void (*fn)(void *ud, const char *line), void 
     r->log_ud = ud;
 }
 
+void hl_rules_set_columns(hl_rules *r, struct hl_columns *cols)
+{
+    r->columns = cols;
+}
+
 const char *hl_rules_default_dir(void)
 {
     return HL_SOURCE_DIR "/scripts/rules";

@@ -59,6 +59,7 @@ struct hl_rules {
     void *log_ud;
     hl_rule_learning *learnings;
     size_t nlearnings;
+    struct hl_columns *columns; /* borrowed; custom columns for ad.metrics */
 };
 
 /* host.c */

@@ -6,10 +6,12 @@
  * so a run over 100,000 ads costs only the fields the rules actually read.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
+#include "hookline/columns.h"
 #include "hookline/metrics.h"
 #include "rules/internal.h"
 
@@ -100,6 +102,43 @@ static const hl_ad_view *ad_at(hl_rules *r, size_t i)
     size_t n;
     const hl_ad_view *ads = hl_findings_ads(r->call.f, &n);
     return i < n ? &ads[i] : NULL;
+}
+
+/* A custom column over the ad's window totals: a number, or nil when undefined (a division
+ * by zero, a missing input). A broken formula is the user's column file: the rule fails with
+ * the column's own message. Returns 0 when no column has that name. */
+static int push_custom(lua_State *L, hl_rules *r, const hl_ad_view *a, const char *k)
+{
+    int ci = hl_columns_find(r->columns, k);
+    if (ci < 0)
+        return 0;
+    hl_agg_row row;
+    memset(&row, 0, sizeof row);
+    row.text[HL_F_AD_ID] = a->subject.ad_id;
+    row.text[HL_F_AD_NAME] = a->subject.ad_name;
+    row.text[HL_F_ADGROUP_ID] = a->subject.adgroup_id;
+    row.text[HL_F_ADGROUP_NAME] = a->subject.adgroup_name;
+    row.text[HL_F_CAMPAIGN_ID] = a->subject.campaign_id;
+    row.text[HL_F_CAMPAIGN_NAME] = a->subject.campaign_name;
+    row.text[HL_F_ADVERTISER_ID] = a->subject.advertiser_id;
+    row.text[HL_F_CURRENCY] = a->currency;
+    row.day = -1;
+    row.days = (uint32_t)(a->days > 0 ? a->days : 0);
+    row.present = a->present;
+    memcpy(row.v, a->v, sizeof row.v);
+    hl_val out;
+    hl_error err;
+    memset(&err, 0, sizeof err);
+    if (hl_columns_eval(r->columns, (size_t)ci, &row, &out, &err) != HL_OK) {
+        char where[600];
+        snprintf(where, sizeof where, "%.500s:%lu", err.file, err.line);
+        return luaL_error(L, "custom column '%s' (%s): %s", k, where, err.msg);
+    }
+    if (out.ok && isfinite(out.v))
+        lua_pushnumber(L, out.v);
+    else
+        lua_pushnil(L);
+    return 1;
 }
 
 static int idx_ad(lua_State *L, hl_rules *r, size_t ai, const char *k)
@@ -529,6 +568,8 @@ static int view_index(lua_State *L)
             else
                 lua_pushnil(L);
             ok = 1;
+        } else if (a && r->columns) {
+            ok = push_custom(L, r, a, k);
         }
         break;
     }

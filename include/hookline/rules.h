@@ -73,6 +73,11 @@ typedef struct hl_rule_learning {
 } hl_rule_learning;
 void hl_rules_set_learnings(hl_rules *r, const hl_rule_learning *l, size_t n);
 
+/* Custom columns (scripts/columns.lua and the user's) readable by rules as ad.metrics.<name>,
+ * over the ad's window totals. Borrowed: cols must outlive the runs (NULL: none). */
+struct hl_columns;
+void hl_rules_set_columns(hl_rules *r, struct hl_columns *cols);
+
 /* Log lines from hl.log go here (NULL: dropped). */
 void hl_rules_set_log(hl_rules *r, void (*fn)(void *ud, const char *line), void *ud);
 
