@@ -940,7 +940,9 @@ def main():
     suite = (loader.loadTestsFromNames(sys.argv[1:], module) if sys.argv[1:]
              else loader.loadTestsFromModule(module))
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    # a test with failing sub-tests counts once
+    failed = len({t.id().split(" ")[0] for t, _ in result.failures + result.errors} |
+                 {t.id() for t in result.unexpectedSuccesses})
     passed = result.testsRun - failed - len(result.skipped)
     if KNOWN:
         print(f"\nknown engine bugs that reproduced ({len(KNOWN)}; skipped above; "
