@@ -161,14 +161,14 @@ size_t hl_col_normalise(const char *s, size_t len, char *out, size_t cap)
             pending = 0;
             out[o++] = (char)c;
         } else if (c == '%') {
+            if (o + 5 > cap) /* "_pct" and the NUL must fit */
+                break;
             if (o > 0)
                 out[o++] = '_';
             out[o++] = 'p';
             out[o++] = 'c';
             out[o++] = 't';
             pending = 1;
-            if (o + 2 >= cap)
-                break;
         } else {
             pending = 1;
         }

@@ -519,6 +519,26 @@ class AcceptedInputs(Case):
         self.assertEqual(json.loads(r.out), json.loads(plain.out))
 
 
+class FuzzCrashes(Case):
+    """Every reproducer of a crash the fuzzers found (tests/fuzz/crashes/<target>/), where the
+    CLI reads that kind of input, through the CLI: in an ASan build a regression crashes here."""
+
+    def test_ingest_crashes_through_the_cli(self):
+        files = sorted(glob.glob(os.path.join(SRC, "tests", "fuzz", "crashes", "csv", "*")) +
+                       glob.glob(os.path.join(SRC, "tests", "fuzz", "crashes", "apijson", "*")))
+        self.assertTrue(files)
+        for path in files:
+            if os.path.getsize(path) == 0:
+                continue
+            with self.sub(file=os.path.relpath(path, SRC)):
+                d = scratch()
+                for args in (["metrics", "--input", path, "--level", "campaign"],
+                             ["analyze", "--input", path, "--out", os.path.join(d, "a")]):
+                    r = run(*args)
+                    self.sane(r)
+                    self.assertIn(r.rc, (0, 1, 2), r)
+
+
 # ------------------------------------------------------------------------------------ configs
 
 def config_file(name, text):
