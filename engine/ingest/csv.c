@@ -24,7 +24,7 @@ struct hl_csv {
     const char *path;
     size_t max_record;
     char sep;
-    unsigned char cls[256]; /* byte classes for the scan of unquoted fields (see set_classes) */
+    unsigned char cls[256], qcls[256]; /* byte classes of unquoted and quoted fields' scans */
     int eof, started;
     char *buf;
     size_t cap, pos, end;
@@ -47,16 +47,20 @@ static void set_classes(hl_csv *c)
         c->cls[b] = b >= 0x80 ? CLS_HIGH : 0;
     c->cls['\n'] = c->cls['\r'] = c->cls[0] = CLS_STOP;
     c->cls[(unsigned char)c->sep] = CLS_STOP;
+    memcpy(c->qcls, c->cls, sizeof c->qcls);
+    c->qcls[(unsigned char)c->sep] = 0;
+    c->qcls['"'] = CLS_STOP;
 }
 
 /* The end of an unquoted field: the first byte from k on that is the separator, a line end or
- * NUL (or `end`). UTF-8 continuation bytes passed on the way are added to *cont for columns. With
+ * NUL (or `end`); in a quoted field, the first quote, line end or NUL. UTF-8 continuation bytes passed on the way are added to *cont for columns. With
  * SSE2 (every x86-64) sixteen bytes are classified at once; elsewhere byte by byte. */
-static inline size_t scan_unquoted(const hl_csv *c, const char *b, size_t k, size_t end,
-                                   size_t *cont)
+static inline size_t scan_field(const hl_csv *c, const char *b, size_t k, size_t end,
+                                size_t *cont, int quoted)
 {
+    const unsigned char *cls = quoted ? c->qcls : c->cls;
 #if defined(__SSE2__) && defined(__GNUC__)
-    const __m128i vs = _mm_set1_epi8(c->sep), vn = _mm_set1_epi8('\n'),
+    const __m128i vs = _mm_set1_epi8(quoted ? '"' : c->sep), vn = _mm_set1_epi8('\n'),
                   vr = _mm_set1_epi8('\r'), vz = _mm_setzero_si128();
 #endif
     for (;;) {
@@ -74,9 +78,9 @@ static inline size_t scan_unquoted(const hl_csv *c, const char *b, size_t k, siz
             k += 16;
         }
 #endif
-        while (k < end && c->cls[(unsigned char)b[k]] == 0)
+        while (k < end && cls[(unsigned char)b[k]] == 0)
             k++;
-        if (k < end && c->cls[(unsigned char)b[k]] == CLS_HIGH) {
+        if (k < end && cls[(unsigned char)b[k]] == CLS_HIGH) {
             *cont += ((unsigned char)b[k] & 0xC0) == 0x80;
             k++;
             continue;
@@ -211,7 +215,7 @@ hl_status hl_csv_detect(hl_csv *c, char *sep, hl_error *err)
 }
 
 static int push_field(hl_csv *c, size_t *nf, size_t off, size_t len, unsigned long line,
-                      unsigned long col, int quoted)
+                      unsigned long col, int quoted, int inplace)
 {
     if (*nf == c->fcap) {
         size_t ncap = c->fcap ? c->fcap * 2 : 64;
@@ -227,6 +231,7 @@ static int push_field(hl_csv *c, size_t *nf, size_t off, size_t len, unsigned lo
     f->line = line;
     f->col = col;
     f->quoted = quoted;
+    f->inplace = inplace;
     return 0;
 }
 
@@ -278,6 +283,17 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
         }
         if (i < end && b[i] == '"') {
             i++;
+            /* The usual quoted field ("16,743", "Brand, Inc"): no line end, NUL or doubled quote
+             * inside, so it is read in place like an unquoted one. */
+            const size_t cont0 = cont;
+            size_t qe = scan_field(c, b, i, end, &cont, 1);
+            if (qe < end && b[qe] == '"' && qe + 1 < end && b[qe + 1] != '"') {
+                if (push_field(c, &nf, i, qe - i, fline, fcol, 1, 1) < 0)
+                    goto oom;
+                i = qe + 1;
+                goto closed;
+            }
+            cont = cont0; /* the general loop below counts them again */
             for (;;) {
                 const char *q = memchr(b + i, '"', end - i);
                 size_t stop = q ? (size_t)(q - b) : end;
@@ -321,6 +337,10 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
                 i++; /* closing quote */
                 break;
             }
+            c->out[o++] = '\0';
+            if (push_field(c, &nf, fstart, o - 1 - fstart, fline, fcol, 1, 0) < 0)
+                goto oom;
+        closed:
             /* after the closing quote: separator, line end or end of input */
             if (i < end && b[i] != sep && b[i] != '\n' && b[i] != '\r') {
                 /* tolerate spaces after the closing quote, as Excel users type them */
@@ -340,19 +360,16 @@ static int parse_record(hl_csv *c, size_t *nfields, size_t *consumed, unsigned l
                     i = k;
                 }
             }
-            c->out[o++] = '\0';
-            if (push_field(c, &nf, fstart, o - 1 - fstart, fline, fcol, 1) < 0)
-                goto oom;
         } else {
             /* an unquoted field stays where it is in the buffer (see hl_csv_next) */
-            size_t k = scan_unquoted(c, b, i, end, &cont);
+            size_t k = scan_field(c, b, i, end, &cont, 0);
             if (k < end && b[k] == '\0') {
                 hl_error_set(err, HL_EINPUT, c->path, line, 1, "NUL byte in input (binary file?)");
                 return -1;
             }
             if (k >= end && !c->eof)
                 return 0;
-            if (push_field(c, &nf, i, k - i, fline, fcol, 0) < 0)
+            if (push_field(c, &nf, i, k - i, fline, fcol, 0, 1) < 0)
                 goto oom;
             i = k;
         }
@@ -433,13 +450,14 @@ int hl_csv_next(hl_csv *c, const hl_csv_field **fields, size_t *n, hl_error *err
         /* skip blank lines: one unquoted empty field */
         if (nf == 1 && c->fields[0].len == 0 && !c->fields[0].quoted)
             continue;
-        /* Quoted fields were unescaped into out; unquoted ones are read in place, ended by a
-         * NUL over the separator or line end after them (the record is consumed, so nothing
-         * reads those bytes again; after the last byte of input there is BUF_SLACK). */
+        /* Fields with escaped quotes or line ends were unescaped into out; the others are read
+         * in place, ended by a NUL over the separator, closing quote or line end after them (the
+         * record is consumed, so nothing reads those bytes again; after the last byte of input
+         * there is BUF_SLACK). */
         for (size_t k = 0; k < nf; k++) {
             hl_csv_field *fd = &c->fields[k];
             size_t off = (size_t)(uintptr_t)fd->p;
-            if (fd->quoted) {
+            if (!fd->inplace) {
                 fd->p = c->out + off;
             } else {
                 c->buf[off + fd->len] = '\0';

@@ -16,6 +16,7 @@ typedef struct hl_csv_field {
     size_t len;
     unsigned long line, col;
     int quoted;
+    int inplace; /* p points into the read buffer (else into the unescaped copy); internal */
 } hl_csv_field;
 
 typedef struct hl_csv hl_csv;

@@ -43,6 +43,12 @@ struct hl_table {
     size_t nextra_names;
     size_t overrides;
     int32_t first_day, last_day;
+    /* The previous row's strings and entities: consecutive rows of an export share most of
+     * them (the ad group, campaign and account of a group's ads; every field of one ad's
+     * days), and a string compare is cheaper than a hash lookup. HL_NONE: nothing yet. */
+    uint32_t last_txt[HL_NFIELDS];
+    uint64_t last_key[4];
+    uint32_t last_ent[4];
 };
 
 extern const unsigned hl__level_fields[4];

@@ -60,6 +60,10 @@ hl_table *hl_table_new(void)
         hl_u64map_init(&t->entity_index[l]);
     t->first_day = INT32_MAX;
     t->last_day = INT32_MIN;
+    for (int f = 0; f < HL_NFIELDS; f++)
+        t->last_txt[f] = HL_NONE;
+    for (int l = 0; l < 4; l++)
+        t->last_ent[l] = HL_NONE;
     return t;
 }
 
@@ -96,9 +100,17 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static uint32_t intern(hl_table *t, const char *s)
+static uint32_t intern(hl_table *t, int f, const char *s)
 {
-    return s ? hl_strpool_intern(t->strings, s, strlen(s), NULL) : HL_NONE;
+    if (!s)
+        return HL_NONE;
+    uint32_t last = t->last_txt[f];
+    if (last != HL_NONE && strcmp(hl_strpool_get(t->strings, last), s) == 0)
+        return last;
+    uint32_t idx = hl_strpool_intern(t->strings, s, strlen(s), NULL);
+    if (idx != HL_NONE)
+        t->last_txt[f] = idx;
+    return idx;
 }
 
 /* Finds or creates the entity of level l for this row, refreshing its names when the row is
@@ -108,12 +120,17 @@ static uint32_t entity_for(hl_table *t, int l, const hl_row *row, const uint32_t
     uint32_t keystr = txt[level_key[l]];
     uint64_t key = keystr == HL_NONE ? UINT64_MAX - 1 : keystr; /* "no advertiser id" is one */
     int found;
-    uint32_t *slot = hl_u64map_upsert(&t->entity_index[l], key, &found);
-    if (!slot)
-        return HL_NONE;
+    uint32_t *slot = NULL;
+    if (t->last_ent[l] != HL_NONE && t->last_key[l] == key) {
+        found = 1;
+    } else {
+        slot = hl_u64map_upsert(&t->entity_index[l], key, &found);
+        if (!slot)
+            return HL_NONE;
+    }
     uint32_t idx;
     if (found) {
-        idx = *slot;
+        idx = slot ? *slot : t->last_ent[l];
     } else {
         if (grow((void **)&t->entities[l], &t->entcap[l], t->nentities[l] + 1, sizeof(hl_entity)) <
             0)
@@ -126,6 +143,8 @@ static uint32_t entity_for(hl_table *t, int l, const hl_row *row, const uint32_t
         e->name_day = INT32_MIN;
         e->parent = HL_NONE;
     }
+    t->last_key[l] = key;
+    t->last_ent[l] = idx;
     hl_entity *e = &t->entities[l][idx];
     if (row->day >= e->name_day) {
         for (int f = 0; f < HL_NFIELDS; f++)
@@ -177,7 +196,7 @@ hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
 {
     uint32_t txt[HL_NFIELDS];
     for (int f = 0; f < HL_NFIELDS; f++) {
-        txt[f] = intern(t, row->text[f]);
+        txt[f] = intern(t, f, row->text[f]);
         if (row->text[f] && txt[f] == HL_NONE)
             return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
     }
