@@ -64,13 +64,25 @@ typedef struct arena {
     char data[];
 } arena;
 
+/* A hash slot holds the string's index and 32 more bits of its hash, so a probe that meets
+ * another string is settled without touching that string; an entry holds what a match needs.
+ * Both matter at 10^6 rows: every lookup of a new row's ad id lands on a random slot. */
+typedef struct pool_slot {
+    uint32_t idx; /* HL_NONE: empty */
+    uint32_t fp;  /* the hash's high half */
+} pool_slot;
+
+typedef struct pool_entry {
+    const char *s;
+    uint32_t len;
+} pool_entry;
+
 struct hl_strpool {
     arena *arenas;
-    const char **strs; /* index -> string */
-    uint32_t *lens;
+    pool_entry *ent; /* index -> string */
+    uint64_t *hashes; /* index -> hash, for rehashing */
     size_t count, strcap;
-    uint32_t *slots; /* hash slot -> index, HL_NONE empty */
-    uint64_t *hashes;
+    pool_slot *slots;
     size_t nslots;
 };
 
@@ -89,8 +101,7 @@ void hl_strpool_free(hl_strpool *p)
         free(a);
         a = n;
     }
-    free(p->strs);
-    free(p->lens);
+    free(p->ent);
     free(p->slots);
     free(p->hashes);
     free(p);
@@ -119,15 +130,17 @@ static char *arena_copy(hl_strpool *p, const char *s, size_t len)
 
 static int pool_rehash(hl_strpool *p, size_t nslots)
 {
-    uint32_t *slots = malloc(nslots * sizeof *slots);
+    pool_slot *slots = malloc(nslots * sizeof *slots);
     if (!slots)
         return -1;
-    memset(slots, 0xff, nslots * sizeof *slots);
+    for (size_t j = 0; j < nslots; j++)
+        slots[j].idx = HL_NONE;
     for (size_t i = 0; i < p->count; i++) {
         size_t j = (size_t)p->hashes[i] & (nslots - 1);
-        while (slots[j] != HL_NONE)
+        while (slots[j].idx != HL_NONE)
             j = (j + 1) & (nslots - 1);
-        slots[j] = (uint32_t)i;
+        slots[j].idx = (uint32_t)i;
+        slots[j].fp = (uint32_t)(p->hashes[i] >> 32);
     }
     free(p->slots);
     p->slots = slots;
@@ -141,16 +154,20 @@ static uint32_t pool_lookup(const hl_strpool *p, const char *s, size_t len, uint
         *slot = 0;
         return HL_NONE;
     }
+    const uint32_t fp = (uint32_t)(h >> 32);
     size_t j = (size_t)h & (p->nslots - 1);
     for (;;) {
-        uint32_t idx = p->slots[j];
-        if (idx == HL_NONE) {
+        const pool_slot *sl = &p->slots[j];
+        if (sl->idx == HL_NONE) {
             *slot = j;
             return HL_NONE;
         }
-        if (p->hashes[idx] == h && p->lens[idx] == len && memcmp(p->strs[idx], s, len) == 0) {
-            *slot = j;
-            return idx;
+        if (sl->fp == fp) {
+            const pool_entry *e = &p->ent[sl->idx];
+            if (e->len == len && memcmp(e->s, s, len) == 0) {
+                *slot = j;
+                return sl->idx;
+            }
         }
         j = (j + 1) & (p->nslots - 1);
     }
@@ -180,14 +197,10 @@ uint32_t hl_strpool_intern(hl_strpool *p, const char *s, size_t len, int *added)
     }
     if (p->count == p->strcap) {
         size_t nc = p->strcap ? p->strcap * 2 : 64;
-        const char **ns = realloc(p->strs, nc * sizeof *ns);
-        if (!ns)
+        pool_entry *ne = realloc(p->ent, nc * sizeof *ne);
+        if (!ne)
             return HL_NONE;
-        p->strs = ns;
-        uint32_t *nl = realloc(p->lens, nc * sizeof *nl);
-        if (!nl)
-            return HL_NONE;
-        p->lens = nl;
+        p->ent = ne;
         uint64_t *nh = realloc(p->hashes, nc * sizeof *nh);
         if (!nh)
             return HL_NONE;
@@ -198,10 +211,11 @@ uint32_t hl_strpool_intern(hl_strpool *p, const char *s, size_t len, int *added)
     if (!copy)
         return HL_NONE;
     idx = (uint32_t)p->count++;
-    p->strs[idx] = copy;
-    p->lens[idx] = (uint32_t)len;
+    p->ent[idx].s = copy;
+    p->ent[idx].len = (uint32_t)len;
     p->hashes[idx] = h;
-    p->slots[slot] = idx;
+    p->slots[slot].idx = idx;
+    p->slots[slot].fp = (uint32_t)(h >> 32);
     if (added)
         *added = 1;
     return idx;
@@ -209,7 +223,7 @@ uint32_t hl_strpool_intern(hl_strpool *p, const char *s, size_t len, int *added)
 
 const char *hl_strpool_get(const hl_strpool *p, uint32_t idx)
 {
-    return idx < p->count ? p->strs[idx] : NULL;
+    return idx < p->count ? p->ent[idx].s : NULL;
 }
 
 size_t hl_strpool_count(const hl_strpool *p)
@@ -226,35 +240,28 @@ void hl_u64map_init(hl_u64map *m)
 
 void hl_u64map_destroy(hl_u64map *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }
 
 static int u64map_grow(hl_u64map *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 256;
-    uint64_t *keys = malloc(ncap * sizeof *keys);
-    uint32_t *vals = malloc(ncap * sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
+    hl_u64slot *slots = malloc(ncap * sizeof *slots);
+    if (!slots)
         return -1;
-    }
-    memset(vals, 0xff, ncap * sizeof *vals);
+    for (size_t j = 0; j < ncap; j++)
+        slots[j].val = HL_NONE;
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->vals[i] == HL_NONE)
+        if (m->slots[i].val == HL_NONE)
             continue;
-        size_t j = (size_t)mix64(m->keys[i]) & (ncap - 1);
-        while (vals[j] != HL_NONE)
+        size_t j = (size_t)mix64(m->slots[i].key) & (ncap - 1);
+        while (slots[j].val != HL_NONE)
             j = (j + 1) & (ncap - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
+        slots[j] = m->slots[i];
     }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
+    free(m->slots);
+    m->slots = slots;
     m->cap = ncap;
     return 0;
 }
@@ -264,20 +271,20 @@ uint32_t *hl_u64map_upsert(hl_u64map *m, uint64_t key, int *found)
     if ((m->count + 1) * 4 > m->cap * 3 && u64map_grow(m) < 0)
         return NULL;
     size_t j = (size_t)mix64(key) & (m->cap - 1);
-    while (m->vals[j] != HL_NONE) {
-        if (m->keys[j] == key) {
+    while (m->slots[j].val != HL_NONE) {
+        if (m->slots[j].key == key) {
             *found = 1;
-            return &m->vals[j];
+            return &m->slots[j].val;
         }
         j = (j + 1) & (m->cap - 1);
     }
     *found = 0;
-    m->keys[j] = key;
+    m->slots[j].key = key;
     m->count++;
     /* The caller stores a real value; until then the slot reads as a valid placeholder 0 so a
      * forgotten store cannot look like an empty slot and corrupt the probe chain. */
-    m->vals[j] = 0;
-    return &m->vals[j];
+    m->slots[j].val = 0;
+    return &m->slots[j].val;
 }
 
 uint32_t hl_u64map_get(const hl_u64map *m, uint64_t key)
@@ -285,9 +292,9 @@ uint32_t hl_u64map_get(const hl_u64map *m, uint64_t key)
     if (m->cap == 0)
         return HL_NONE;
     size_t j = (size_t)mix64(key) & (m->cap - 1);
-    while (m->vals[j] != HL_NONE) {
-        if (m->keys[j] == key)
-            return m->vals[j];
+    while (m->slots[j].val != HL_NONE) {
+        if (m->slots[j].key == key)
+            return m->slots[j].val;
         j = (j + 1) & (m->cap - 1);
     }
     return HL_NONE;

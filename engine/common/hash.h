@@ -27,10 +27,15 @@ const char *hl_strpool_get(const hl_strpool *p, uint32_t idx); /* borrowed */
 size_t hl_strpool_count(const hl_strpool *p);
 
 /* ---- uint64 -> uint32 map ---- */
+/* Key and value side by side: a lookup is one cache line, not two. */
+typedef struct hl_u64slot {
+    uint64_t key;
+    uint32_t val; /* HL_NONE marks an empty slot */
+} hl_u64slot;
+
 typedef struct hl_u64map {
-    uint64_t *keys;
-    uint32_t *vals; /* HL_NONE marks an empty slot */
-    size_t cap;     /* power of two, or 0 */
+    hl_u64slot *slots;
+    size_t cap; /* power of two, or 0 */
     size_t count;
 } hl_u64map;
 

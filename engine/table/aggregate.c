@@ -102,9 +102,12 @@ hl_status hl_table_aggregate(const hl_table *t, hl_level level, int32_t from, in
         }
         size_t ri = *slot;
         hl_agg_row *r = &g->rows[ri];
-        /* Distinct dates per row: several ads of one ad group share a date. */
+        /* Distinct dates per row: several ads of one ad group share a date (an ad has one
+         * cell per date, so at ad level every cell is a date of its own). */
         if (by_day) {
             r->days = 1;
+        } else if (level == HL_LEVEL_AD) {
+            r->days++;
         } else {
             int dfound;
             uint32_t *ds = hl_u64map_upsert(&daysets, ((uint64_t)e << 32) | (uint32_t)c->day,

@@ -29,6 +29,16 @@ typedef struct hl_cell {
     double v[HL_NCOUNTERS];
 } hl_cell;
 
+/* Where an ad's cells are, by day: slot d - lo holds the index of the ad's cell of day d, or
+ * HL_NONE. The slots cover the ad's dates with room to grow either way (doubling), so memory
+ * follows the span of each ad's dates, and a row finds its cell next to the ad's other days
+ * instead of at a random place in one table-wide hash. */
+typedef struct hl_addays {
+    int32_t lo;
+    uint32_t cap;
+    uint32_t *cell;
+} hl_addays;
+
 struct hl_table {
     hl_strpool *strings;
     hl_entity *entities[4];
@@ -36,7 +46,8 @@ struct hl_table {
     hl_u64map entity_index[4]; /* key string index -> entity */
     hl_cell *cells;
     size_t ncells, cellcap;
-    hl_u64map cell_index; /* (ad << 32 | day) -> cell */
+    hl_addays *addays; /* per ad entity */
+    size_t addays_cap;
     hl_extra_val *extras;
     size_t nextras, extracap;
     char **extra_names;

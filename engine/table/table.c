@@ -55,7 +55,6 @@ hl_table *hl_table_new(void)
         free(t);
         return NULL;
     }
-    hl_u64map_init(&t->cell_index);
     for (int l = 0; l < 4; l++)
         hl_u64map_init(&t->entity_index[l]);
     t->first_day = INT32_MAX;
@@ -72,7 +71,9 @@ void hl_table_free(hl_table *t)
     if (!t)
         return;
     hl_strpool_free(t->strings);
-    hl_u64map_destroy(&t->cell_index);
+    for (size_t i = 0; i < t->nentities[0]; i++)
+        free(t->addays[i].cell);
+    free(t->addays);
     for (int l = 0; l < 4; l++) {
         hl_u64map_destroy(&t->entity_index[l]);
         free(t->entities[l]);
@@ -135,6 +136,12 @@ static uint32_t entity_for(hl_table *t, int l, const hl_row *row, const uint32_t
         if (grow((void **)&t->entities[l], &t->entcap[l], t->nentities[l] + 1, sizeof(hl_entity)) <
             0)
             return HL_NONE;
+        if (l == 0) {
+            if (grow((void **)&t->addays, &t->addays_cap, t->nentities[0] + 1, sizeof(hl_addays)) <
+                0)
+                return HL_NONE;
+            memset(&t->addays[t->nentities[0]], 0, sizeof *t->addays);
+        }
         idx = (uint32_t)t->nentities[l]++;
         *slot = idx;
         hl_entity *e = &t->entities[l][idx];
@@ -192,6 +199,34 @@ static int store_values(hl_table *t, hl_cell *c, const hl_row *row)
     return 0;
 }
 
+/* The slot of (ad, day) in the ad's day index, made to cover day; NULL on OOM. */
+static uint32_t *day_slot(hl_table *t, uint32_t ad, int32_t day)
+{
+    hl_addays *a = &t->addays[ad];
+    if (a->cap && day >= a->lo && (int64_t)day - a->lo < (int64_t)a->cap)
+        return &a->cell[day - a->lo];
+    int64_t lo = a->cap ? a->lo : day, hi = a->cap ? (int64_t)a->lo + a->cap : (int64_t)day + 1;
+    int64_t need = (day < lo ? hi - day : (int64_t)day + 1 - lo);
+    int64_t ncap = a->cap ? 2 * (int64_t)a->cap : 8;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > INT32_MAX)
+        return NULL;
+    uint32_t *nc = malloc((size_t)ncap * sizeof *nc);
+    if (!nc)
+        return NULL;
+    memset(nc, 0xff, (size_t)ncap * sizeof *nc);
+    /* growing down keeps the room below (dates arriving newest first), up the room above */
+    int64_t nlo = day < lo ? hi - ncap : lo;
+    if (a->cap)
+        memcpy(nc + (lo - nlo), a->cell, a->cap * sizeof *nc);
+    free(a->cell);
+    a->cell = nc;
+    a->lo = (int32_t)nlo;
+    a->cap = (uint32_t)ncap;
+    return &a->cell[day - a->lo];
+}
+
 hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
 {
     uint32_t txt[HL_NFIELDS];
@@ -210,12 +245,10 @@ hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
     for (int l = 0; l < 3; l++)
         t->entities[l][ent[l]].parent = ent[l + 1];
 
-    uint64_t key = ((uint64_t)ent[0] << 32) | (uint32_t)row->day;
-    int found;
-    uint32_t *slot = hl_u64map_upsert(&t->cell_index, key, &found);
+    uint32_t *slot = day_slot(t, ent[0], row->day);
     if (!slot)
         return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
-    if (found) {
+    if (*slot != HL_NONE) {
         hl_cell *c = &t->cells[*slot];
         if (c->file_index == row->file_index) {
             if (same_values(t, c, row))
