@@ -82,6 +82,19 @@ void hl_cli_free_list(char **list, size_t n);
 char *hl_cli_read_secret(const char *path);
 void hl_cli_free_secret(char *s);
 
+/* --timings: hl_cli_timer_lap ends a stage and prints its wall and CPU seconds on stderr
+ * ("hookline: timing <stage> <s> s wall <s> s cpu"), hl_cli_timer_part a part of the stage just
+ * printed (CPU seconds the library measured), hl_cli_timer_end the total and the peak RSS.
+ * Silent unless started with on. */
+typedef struct hl_cli_timer {
+    int on;
+    double wall0, cpu0, wall, cpu;
+} hl_cli_timer;
+void hl_cli_timer_start(hl_cli_timer *t, int on);
+void hl_cli_timer_lap(hl_cli_timer *t, const char *stage);
+void hl_cli_timer_part(const hl_cli_timer *t, const char *part, double cpu_s);
+void hl_cli_timer_end(hl_cli_timer *t);
+
 /* Commands. */
 int hl_cli_metrics(int argc, char **argv);
 int hl_cli_stats(int argc, char **argv);

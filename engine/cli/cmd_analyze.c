@@ -29,12 +29,13 @@ static const hl_cli_opt opts[] = {
      "the shop's conversions by date (CSV: date, conversions[, revenue][, campaign_id])"},
     {"rules", 'r', HL_ARG_VALUE, "DIR", "rule pack (default: the bundled scripts/rules)"},
     {"strict", 0, HL_ARG_FLAG, NULL, "funnel inconsistencies in the input are errors"},
+    {"timings", 0, HL_ARG_FLAG, NULL, "print each stage's wall and CPU time on stderr"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
 static const char usage[] =
     "--input FILE... --out DIR [--as-of D] [--config FILE] [--mode sequential|fixed|bayes]\n"
-    "       [--alpha A] [--backend-conversions FILE] [--rules DIR] [--strict]\n"
+    "       [--alpha A] [--backend-conversions FILE] [--rules DIR] [--strict] [--timings]\n"
     "\n"
     "Compares every ad with the pooled rest of its ad group, and every ad group with the rest\n"
     "of its campaign, on play rate, hook rate, 6 s view rate, hold rate, CTR, CVR, CPA, ROAS and\n"
@@ -141,6 +142,8 @@ int hl_cli_analyze(int argc, char **argv)
         kc.has_asof = 1;
     }
 
+    hl_cli_timer tm;
+    hl_cli_timer_start(&tm, hl_cli_flag(&a, "timings"));
     hl_ingest_opts io = {hl_cli_flag(&a, "strict"), 0};
     ing = hl_ingest_new(&io);
     table = hl_table_new();
@@ -166,6 +169,7 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    hl_cli_timer_lap(&tm, "ingest");
     int32_t first, last;
     if (hl_table_date_range(table, &first, &last) < 0) {
         hl_cli_errorf("analyze: no rows%s in the input", kc.has_asof ? " up to --as-of" : "");
@@ -178,6 +182,12 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    hl_cli_timer_lap(&tm, "compare");
+    hl_compare_times ct = hl_findings_times(fd);
+    hl_cli_timer_part(&tm, "aggregate", ct.units);
+    hl_cli_timer_part(&tm, "tests", ct.tests);
+    hl_cli_timer_part(&tm, "trends", ct.trends);
+    hl_cli_timer_part(&tm, "diagnose", ct.decide);
 
     /* Rules: the pack turns diagnoses into briefs. */
     const char *rdir = hl_cli_get(&a, "rules");
@@ -202,6 +212,7 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    hl_cli_timer_lap(&tm, "rules");
 
     if (make_dir(outdir) < 0) {
         hl_cli_errorf("analyze: cannot create output directory '%s': %s", outdir,
@@ -214,6 +225,7 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    hl_cli_timer_lap(&tm, "recipes");
     size_t nmore;
     const hl_run_file *more = hl_cli_tplout_files(tpl, &nmore);
     hl_run_outputs ro_ = {fd, briefs, recipes, rdir, NULL, NULL, NULL, more, nmore};
@@ -221,6 +233,8 @@ int hl_cli_analyze(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    hl_cli_timer_lap(&tm, "outputs");
+    hl_cli_timer_end(&tm);
     size_t nerr;
     const hl_rule_error *errs = hl_briefs_errors(briefs, &nerr);
     for (size_t i = 0; i < nerr; i++) {

@@ -33,6 +33,7 @@ static const hl_cli_opt opts[] = {
     {"strict", 0, HL_ARG_FLAG, NULL, "funnel inconsistencies are errors, not warnings"},
     {"columns-file", 0, HL_ARG_VALUE, "FILE", "custom columns (default: scripts/columns.lua)"},
     {"config", 0, HL_ARG_VALUE, "FILE", "hookline.lua (columns.file)"},
+    {"timings", 0, HL_ARG_FLAG, NULL, "print each stage's wall and CPU time on stderr"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -40,7 +41,7 @@ static const char usage[] =
     "--input FILE... [--level ad|adgroup|campaign|advertiser] [--by-day]\n"
     "       [--from D --to D | --last N [--as-of D]] [--columns a,b,c] [--sort COL[:desc]]\n"
     "       [--format table|csv|json|md] [--output FILE] [--strict]\n"
-    "       [--columns-file FILE] [--config FILE]\n"
+    "       [--columns-file FILE] [--config FILE] [--timings]\n"
     "\n"
     "Reads TikTok Ads Manager exports and Marketing API reports (any mix; a later file replaces\n"
     "the same ad and date from an earlier one) and prints counters and metrics per ad, ad group,\n"
@@ -395,6 +396,8 @@ int hl_cli_metrics(int argc, char **argv)
         to = asof;
     }
 
+    hl_cli_timer tm;
+    hl_cli_timer_start(&tm, hl_cli_flag(&a, "timings"));
     hl_ingest_opts iopts = {.strict = hl_cli_flag(&a, "strict"), .max_record = 0};
     ing = hl_ingest_new(&iopts);
     table = hl_table_new();
@@ -441,6 +444,8 @@ int hl_cli_metrics(int argc, char **argv)
         }
     }
 
+    hl_cli_timer_lap(&tm, "ingest");
+
     /* Resolve the window against the data. */
     int32_t first, lastday;
     int have_data = hl_table_date_range(table, &first, &lastday) == 0;
@@ -459,6 +464,7 @@ int hl_cli_metrics(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    hl_cli_timer_lap(&tm, "aggregate");
 
     /* Custom columns: the file given (--columns-file, columns.file), else the bundled one when
      * --columns or --sort name a column that is not built in. */
@@ -699,6 +705,8 @@ int hl_cli_metrics(int argc, char **argv)
         rc = HL_EEXTERNAL;
         goto out;
     }
+    hl_cli_timer_lap(&tm, "output");
+    hl_cli_timer_end(&tm);
     rc = 0;
 out:
     hl_atomic_abort(af);

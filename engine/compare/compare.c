@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compare/internal.h"
 
@@ -151,6 +152,13 @@ static const hl_metric compared_metrics[] = {
     HL_M_PLAY_RATE, HL_M_HOOK_RATE, HL_M_VIEW_RATE_6S, HL_M_HOLD_RATE, HL_M_CTR,
     HL_M_CVR,       HL_M_CPA,       HL_M_ROAS,         HL_M_COMPLETION_RATE};
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
                          const hl_backend_row *backend, size_t nbackend, hl_prev_p_fn prev_p,
                          void *prev_ud, hl_findings **out, hl_error *err)
@@ -171,11 +179,13 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
         f->from = first;
         f->W = as_of - first + 1;
     }
+    double c0 = cpu_s();
     hl_status st = hl__build_units(f, t, err);
     if (st != HL_OK) {
         hl_findings_free(f);
         return st;
     }
+    double c1 = cpu_s();
     const size_t nm = sizeof compared_metrics / sizeof *compared_metrics;
     for (size_t fi = 0; fi < f->ads.nf; fi++)
         for (size_t k = 0; k < nm; k++)
@@ -183,7 +193,9 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
     for (size_t fi = 0; fi < f->groups.nf; fi++)
         for (size_t k = 0; k < nm; k++)
             hl__compare_family(f, &f->groups, fi, compared_metrics[k]);
+    double c2 = cpu_s();
     hl__trends(f, backend, nbackend);
+    double c3 = cpu_s();
     if (adjust_all(f) < 0)
         f->oom = 1;
     hl__decide(f);
@@ -191,6 +203,8 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
     hl__diagnose(f);
     if (!f->oom && hl__index_ads(f) < 0)
         f->oom = 1;
+    double c4 = cpu_s();
+    f->times = (hl_compare_times){c1 - c0, c2 - c1, c3 - c2, c4 - c3};
     if (f->oom) {
         hl_findings_free(f);
         return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
@@ -310,6 +324,11 @@ void hl_findings_free(hl_findings *f)
         free(f->notes[i]);
     free(f->notes);
     free(f);
+}
+
+hl_compare_times hl_findings_times(const hl_findings *f)
+{
+    return f->times;
 }
 
 int32_t hl_findings_as_of(const hl_findings *f)

@@ -61,6 +61,7 @@ struct hl_findings {
     hl_strpool *owned;         /* strings of findings loaded from JSON */
     hl_prev_p_fn prev_p;
     void *prev_ud;
+    hl_compare_times times;
     int oom;
 };
 

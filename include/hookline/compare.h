@@ -152,6 +152,13 @@ void hl_findings_free(hl_findings *f);
 
 int32_t hl_findings_as_of(const hl_findings *f);
 int32_t hl_findings_from(const hl_findings *f); /* first date of the comparison window */
+/* CPU seconds hl_compare_run spent in each stage (for --timings): building the units from the
+ * table (the aggregation), the comparisons, the trends, and the rest (multiplicity adjustment,
+ * decisions, diagnoses). Zero for findings loaded from JSON. */
+typedef struct hl_compare_times {
+    double units, tests, trends, decide;
+} hl_compare_times;
+hl_compare_times hl_findings_times(const hl_findings *f);
 const hl_config *hl_findings_config(const hl_findings *f);
 const hl_comparison *hl_findings_comparisons(const hl_findings *f, size_t *n);
 const hl_trend *hl_findings_trends(const hl_findings *f, size_t *n);
