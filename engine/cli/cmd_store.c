@@ -86,7 +86,8 @@ int hl_cli_store(int argc, char **argv)
     int rc = hl_cli_parse(argc, argv, "store",
                           "prune --keep-days N | export [--output FILE] | check  [--db FILE]\n\n"
                           "prune: delete rows and records older than N days before the last "
-                          "day\nexport: every table as JSON lines (a backup)\ncheck: "
+                          "day (an open experiment's variant and parent keep their days since\n"
+                          "the link)\nexport: every table as JSON lines (a backup)\ncheck: "
                           "SQLite's integrity check",
                           store_opts, 3, &a);
     if (rc == 1)

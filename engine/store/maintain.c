@@ -15,11 +15,18 @@ hl_status hl_store_prune(hl_store *s, int keep_days, size_t *removed, hl_error *
     if (hl_store_date_range(s, &first, &last) < 0)
         return HL_OK;
     int32_t cut = last - keep_days + 1;
-    char sql[512];
+    char sql[1024];
     hl_status st = hl__store_exec(s, "BEGIN IMMEDIATE", err);
     if (st != HL_OK)
         return st;
-    snprintf(sql, sizeof sql, "DELETE FROM daily WHERE day < %d", (int)cut);
+    /* An experiment still open needs its variant's and parent's days since the link: those
+     * rows stay, whatever keep_days says (the verdict would otherwise change under it). */
+    snprintf(sql, sizeof sql,
+             "DELETE FROM daily WHERE day < %d AND NOT EXISTS (SELECT 1 FROM lineage l"
+             " LEFT JOIN outcomes o ON o.variant_ad_id = l.variant_ad_id"
+             " WHERE (o.final IS NULL OR o.final = 0) AND daily.day >= l.linked_day"
+             " AND (daily.ad_id = l.variant_ad_id OR daily.ad_id = l.parent_ad_id))",
+             (int)cut);
     if ((st = hl__store_exec(s, sql, err)) != HL_OK)
         goto fail;
     *removed = (size_t)sqlite3_changes(s->db);

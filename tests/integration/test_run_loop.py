@@ -506,20 +506,41 @@ class Loop(unittest.TestCase):
         self.assertEqual((epoch + dt.timedelta(days=last)).isoformat(), sim_nights.date_of(LAST),
                          "daily.day counts days since 1970-01-01")
         self.assertEqual(len(days), LAST)
+        before_lines = so.splitlines()
         rc, so, se, _ = hl("store", "prune", "--db", db, "--keep-days", "7")
         self.assertEqual(rc, 0, se)
         rc, so, se, _ = hl("store", "export", "--db", db)
         self.assertEqual(rc, 0, se)
         after = collections.Counter()
         kept = set()
+        # rows an open experiment still needs stay: its variant's and parent's days since the link
+        open_since = {}
+        for ln in before_lines:
+            o = json.loads(ln)
+            if o["table"] == "lineage":
+                open_since[o["variant_ad_id"]] = (o["parent_ad_id"], o["linked_day"])
+        for ln in before_lines:
+            o = json.loads(ln)
+            if o["table"] == "outcomes" and o["final"]:
+                open_since.pop(o["variant_ad_id"], None)
+        held = collections.defaultdict(lambda: 10 ** 9)
+        for v, (par, day) in open_since.items():
+            held[v] = min(held[v], day)
+            held[par] = min(held[par], day)
+        held_rows = 0
         for ln in so.splitlines():
             o = json.loads(ln)
             after[o["table"]] += 1
             if o["table"] == "daily":
+                if o["day"] < last - 6:
+                    self.assertGreaterEqual(o["day"], held[o["ad_id"]], o)
+                    held_rows += 1
+                    continue
                 kept.add(o["day"])
             if o["table"] == "seq_p":
                 self.assertGreaterEqual(o["as_of"], last - 6, o)
-        log(f"  after prune --keep-days 7: {dict(after)}; days kept "
+        log(f"  after prune --keep-days 7: {dict(after)}; {held_rows} older rows of "
+            f"{len(open_since)} open experiments kept; days kept "
             f"{sorted((epoch + dt.timedelta(days=x)).isoformat() for x in kept)}")
         self.assertEqual(kept, set(range(last - 6, last + 1)))
         for t in ("lineage", "outcomes", "recipes", "briefs", "ads"):
