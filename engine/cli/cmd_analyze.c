@@ -52,14 +52,23 @@ typedef struct keep_ctx {
     hl_table *t;
     int has_asof;
     int32_t asof;
+    int32_t window;  /* analysis.window_days */
+    int32_t maxday;  /* latest date so far (the as-of date when none is given) */
 } keep_ctx;
 
-/* Days after as-of are not part of the analysis, so they need not be kept. */
+/* Only the analysis window (window_days up to as-of) is analysed, so days after as-of are not
+ * kept, and days before the window are not either: the table's floor follows the window's
+ * start (known from --as-of, else from the latest date so far), and memory follows the
+ * window and the ads, not the length of the history in the files. */
 static hl_status keep(void *ud, const hl_row *row, hl_error *err)
 {
     keep_ctx *k = ud;
     if (k->has_asof && row->day > k->asof)
         return HL_OK;
+    if (!k->has_asof && row->day > k->maxday) {
+        k->maxday = row->day;
+        hl_table_set_floor(k->t, row->day - k->window + 1);
+    }
     return hl_table_add(k->t, row, err);
 }
 
@@ -131,7 +140,7 @@ int hl_cli_analyze(int argc, char **argv)
         }
         cfg.alpha = v;
     }
-    keep_ctx kc = {NULL, 0, 0};
+    keep_ctx kc = {NULL, 0, 0, cfg.window_days, INT32_MIN};
     const char *asof = hl_cli_get(&a, "as-of");
     if (asof) {
         const char *why;
@@ -152,6 +161,8 @@ int hl_cli_analyze(int argc, char **argv)
         goto out;
     }
     kc.t = table;
+    if (kc.has_asof)
+        hl_table_set_floor(table, kc.asof - kc.window + 1);
     for (size_t i = 0; i < ninputs; i++) {
         if (hl_ingest_file(ing, inputs[i], keep, &kc, &err) != HL_OK) {
             rc = hl_cli_report(&err);

@@ -86,7 +86,7 @@ int hl_cli_store(int argc, char **argv)
     int rc = hl_cli_parse(argc, argv, "store",
                           "prune --keep-days N | export [--output FILE] | check  [--db FILE]\n\n"
                           "prune: delete rows and records older than N days before the last "
-                          "day (an open experiment's variant and parent keep their days since\n"
+                          "day\n  (an open experiment's variant and parent keep their days since "
                           "the link)\nexport: every table as JSON lines (a backup)\ncheck: "
                           "SQLite's integrity check",
                           store_opts, 3, &a);

@@ -14,7 +14,10 @@ struct hl_atomic_file {
     FILE *f;
     char *path;
     char *tmp;
+    char *buf; /* the stream's buffer: outputs run to hundreds of MB, so 1 MiB writes, not 4 KiB */
 };
+
+#define STREAM_BUF (1u << 20)
 
 hl_atomic_file *hl_atomic_open(const char *path, hl_error *err)
 {
@@ -51,6 +54,11 @@ hl_atomic_file *hl_atomic_open(const char *path, hl_error *err)
         free(a);
         return NULL;
     }
+    a->buf = malloc(STREAM_BUF);
+    if (a->buf && setvbuf(a->f, a->buf, _IOFBF, STREAM_BUF) != 0) {
+        free(a->buf); /* the default buffer then */
+        a->buf = NULL;
+    }
     return a;
 }
 
@@ -76,6 +84,7 @@ hl_status hl_atomic_commit(hl_atomic_file *a, hl_error *err)
         saved = errno;
     }
     a->f = NULL;
+    free(a->buf);
     hl_status st = HL_OK;
     if (failed || rename(a->tmp, a->path) != 0) {
         if (!failed)
@@ -96,6 +105,7 @@ void hl_atomic_abort(hl_atomic_file *a)
         return;
     if (a->f)
         fclose(a->f);
+    free(a->buf);
     unlink(a->tmp);
     free(a->tmp);
     free(a->path);

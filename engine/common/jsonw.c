@@ -166,6 +166,16 @@ void hl_json_string(FILE *f, const char *s)
     }
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* the run of characters that need no escape goes out in one write */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q != '"' && *q != '\\')
+            q++;
+        if (q > p) {
+            fwrite(p, 1, (size_t)(q - p), f);
+            p = q;
+            if (!*p)
+                break;
+        }
         switch (*p) {
         case '"':
             fputs("\\\"", f);

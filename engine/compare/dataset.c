@@ -43,7 +43,8 @@ void hl__free_units(hl_units *u)
 }
 
 /* Groups units into families by the pointer of a parent id (interned, so equal ids share a
- * pointer). */
+ * pointer). Families are numbered in order of first appearance, and each family's members and
+ * sums are taken in unit order; the members arrays are sized from a first counting pass. */
 static int make_families(hl_units *us, int W, const char *(*parent)(const hl_unit *))
 {
     hl_u64map map;
@@ -61,23 +62,28 @@ static int make_families(hl_units *us, int W, const char *(*parent)(const hl_uni
         }
         if (!found) {
             *slot = (uint32_t)us->nf;
-            hl_family *fm = &us->f[us->nf++];
-            memset(fm, 0, sizeof *fm);
-            fm->members = calloc(us->n, sizeof *fm->members);
-            if (!fm->members || alloc_series(W, &fm->day, &fm->dmask) < 0) {
-                hl_u64map_destroy(&map);
-                return -1;
-            }
+            memset(&us->f[us->nf++], 0, sizeof *us->f);
         }
-        hl_family *fm = &us->f[*slot];
         u->family = *slot;
+        us->f[*slot].n++; /* counted here, filled below */
+    }
+    hl_u64map_destroy(&map);
+    for (size_t k = 0; k < us->nf; k++) {
+        hl_family *fm = &us->f[k];
+        fm->members = malloc(fm->n * sizeof *fm->members);
+        if (!fm->members || alloc_series(W, &fm->day, &fm->dmask) < 0)
+            return -1;
+        fm->n = 0;
+    }
+    for (size_t i = 0; i < us->n; i++) {
+        hl_unit *u = &us->u[i];
+        hl_family *fm = &us->f[u->family];
         fm->members[fm->n++] = i;
         for (int c = 0; c < HL_NCOUNTERS; c++)
             fm->tot[c] += u->tot[c];
         fm->present |= u->present;
         add_series(fm->day, fm->dmask, u->day, u->dmask, W);
     }
-    hl_u64map_destroy(&map);
     return 0;
 }
 

@@ -60,6 +60,12 @@ struct hl_table {
     uint32_t last_txt[HL_NFIELDS];
     uint64_t last_key[4];
     uint32_t last_ent[4];
+    /* hl_table_set_floor: rows before floor are not kept; cells per date (date -> count) tell
+     * how many kept cells fell below it since the last compaction (`dead`). */
+    int32_t floor;
+    int any_rows;
+    hl_u64map day_cells;
+    size_t dead;
 };
 
 extern const unsigned hl__level_fields[4];

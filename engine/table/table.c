@@ -63,6 +63,8 @@ hl_table *hl_table_new(void)
         t->last_txt[f] = HL_NONE;
     for (int l = 0; l < 4; l++)
         t->last_ent[l] = HL_NONE;
+    t->floor = INT32_MIN;
+    hl_u64map_init(&t->day_cells);
     return t;
 }
 
@@ -74,6 +76,7 @@ void hl_table_free(hl_table *t)
     for (size_t i = 0; i < t->nentities[0]; i++)
         free(t->addays[i].cell);
     free(t->addays);
+    hl_u64map_destroy(&t->day_cells);
     for (int l = 0; l < 4; l++) {
         hl_u64map_destroy(&t->entity_index[l]);
         free(t->entities[l]);
@@ -227,6 +230,15 @@ static uint32_t *day_slot(hl_table *t, uint32_t ad, int32_t day)
     return &a->cell[day - a->lo];
 }
 
+static void note_day(hl_table *t, int32_t day)
+{
+    if (day < t->first_day)
+        t->first_day = day;
+    if (day > t->last_day)
+        t->last_day = day;
+    t->any_rows = 1;
+}
+
 hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
 {
     uint32_t txt[HL_NFIELDS];
@@ -244,6 +256,12 @@ hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
     /* An entity's parent is the one its most recent row named. */
     for (int l = 0; l < 3; l++)
         t->entities[l][ent[l]].parent = ent[l + 1];
+    /* Below the floor a row still names its entities (their order of first appearance and
+     * their names stay as without a floor), but its values are not kept. */
+    if (row->day < t->floor) {
+        note_day(t, row->day);
+        return HL_OK;
+    }
 
     uint32_t *slot = day_slot(t, ent[0], row->day);
     if (!slot)
@@ -278,11 +296,99 @@ hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
     c->line = (uint32_t)row->line;
     if (store_values(t, c, row) < 0)
         return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
-    if (row->day < t->first_day)
-        t->first_day = row->day;
-    if (row->day > t->last_day)
-        t->last_day = row->day;
+    if (t->floor != INT32_MIN) {
+        int found;
+        uint32_t *n = hl_u64map_upsert(&t->day_cells, (uint64_t)(uint32_t)row->day, &found);
+        if (!n)
+            return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+        *n = found ? *n + 1 : 1;
+    }
+    note_day(t, row->day);
     return HL_OK;
+}
+
+/* Drops the cells before the floor: the cells array and the extras keep their order (sums over
+ * the cells come out as before), and each ad's day index is re-based at the floor. */
+static int compact(hl_table *t)
+{
+    uint32_t *moved = malloc((t->ncells ? t->ncells : 1) * sizeof *moved);
+    hl_extra_val *nx = t->nextras ? malloc(t->nextras * sizeof *nx) : NULL;
+    if (!moved || (t->nextras && !nx)) {
+        free(moved);
+        free(nx);
+        return -1; /* the cells stay: correct, only larger */
+    }
+    size_t n = 0, nxn = 0;
+    for (size_t i = 0; i < t->ncells; i++) {
+        hl_cell *c = &t->cells[i];
+        if (c->day < t->floor) {
+            moved[i] = HL_NONE;
+            continue;
+        }
+        moved[i] = (uint32_t)n;
+        hl_cell *d = &t->cells[n++];
+        if (d != c)
+            *d = *c;
+        if (d->extra_n) {
+            memcpy(nx + nxn, t->extras + d->extra_off, d->extra_n * sizeof *nx);
+            d->extra_off = (uint32_t)nxn;
+            nxn += d->extra_n;
+        }
+    }
+    t->ncells = n;
+    free(t->extras);
+    t->extras = nx;
+    t->nextras = nxn;
+    t->extracap = nxn;
+    for (size_t a = 0; a < t->nentities[0]; a++) {
+        hl_addays *ad = &t->addays[a];
+        if (!ad->cap)
+            continue;
+        size_t shift = t->floor > ad->lo ? (size_t)((int64_t)t->floor - ad->lo) : 0;
+        if (shift >= ad->cap) {
+            free(ad->cell);
+            memset(ad, 0, sizeof *ad);
+            continue;
+        }
+        memmove(ad->cell, ad->cell + shift, (ad->cap - shift) * sizeof *ad->cell);
+        memset(ad->cell + (ad->cap - shift), 0xff, shift * sizeof *ad->cell);
+        ad->lo += (int32_t)shift;
+        for (uint32_t k = 0; k < ad->cap; k++)
+            if (ad->cell[k] != HL_NONE)
+                ad->cell[k] = moved[ad->cell[k]];
+    }
+    free(moved);
+    t->dead = 0;
+    return 0;
+}
+
+void hl_table_set_floor(hl_table *t, int32_t day)
+{
+    if (day <= t->floor)
+        return;
+    int32_t old = t->floor;
+    t->floor = day;
+    if (old == INT32_MIN) {
+        /* the first floor: count the cells kept so far by date */
+        for (size_t i = 0; i < t->ncells; i++) {
+            int found;
+            uint32_t *n = hl_u64map_upsert(&t->day_cells, (uint64_t)(uint32_t)t->cells[i].day,
+                                           &found);
+            if (!n)
+                return; /* without counts the cells are kept: correct, only larger */
+            *n = found ? *n + 1 : 1;
+        }
+    }
+    if (t->ncells == 0)
+        return;
+    int32_t from = old > t->first_day ? old : t->first_day;
+    for (int32_t d = from; d < day && d <= t->last_day; d++) {
+        uint32_t n = hl_u64map_get(&t->day_cells, (uint64_t)(uint32_t)d);
+        if (n != HL_NONE)
+            t->dead += n;
+    }
+    if (t->dead >= 4096 && t->dead * 2 >= t->ncells)
+        compact(t);
 }
 
 hl_status hl_table_add_cb(void *table, const hl_row *row, hl_error *err)
@@ -309,7 +415,7 @@ size_t hl_table_cell_count(const hl_table *t)
 
 int hl_table_date_range(const hl_table *t, int32_t *first, int32_t *last)
 {
-    if (t->ncells == 0)
+    if (!t->any_rows)
         return -1;
     *first = t->first_day;
     *last = t->last_day;

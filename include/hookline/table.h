@@ -31,12 +31,21 @@ hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err);
 /* Matches hl_row_fn, so a table can be the ingest callback directly (ud = the table). */
 hl_status hl_table_add_cb(void *table, const hl_row *row, hl_error *err);
 
+/* Rows dated before `day` are not needed (an analysis window starts there): from now on
+ * hl_table_add takes their entities (order of first appearance, names, parents) and dates (the
+ * date range) but not their values, and the cells already kept before `day` are dropped
+ * (compacted away once they are half of the cells), so memory follows the ads and the window,
+ * not the length of the history. Such rows are not checked for duplicates nor counted as
+ * overrides. The floor only rises; aggregations must stay at or after it. */
+void hl_table_set_floor(hl_table *t, int32_t day);
+
 /* How many rows so far replaced a row from an earlier file, and resets the count. */
 size_t hl_table_take_overrides(hl_table *t);
 
 size_t hl_table_ad_count(const hl_table *t);
 size_t hl_table_cell_count(const hl_table *t);
-/* First and last date present (days since 1970-01-01); returns -1 when the table is empty. */
+/* First and last date of the rows added, including those below a floor (days since
+ * 1970-01-01); returns -1 when no row was added. */
 int hl_table_date_range(const hl_table *t, int32_t *first, int32_t *last);
 
 /* Names of extra numeric columns, in the order of their indices (copied from the ingest

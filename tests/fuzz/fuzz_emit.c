@@ -156,7 +156,7 @@ static void put_name(gen *g)
     }
     /* raw bytes of the input: possibly invalid UTF-8 */
     size_t n = pick(g, 24);
-    char buf[24];
+    char buf[24] = {0};
     for (size_t i = 0; i < n; i++)
         buf[i] = (char)take(g);
     if (!hl_fuzz_utf8(buf, n))

@@ -629,11 +629,15 @@ end }
 """})
 case("memory_hoard_at_load", None, config={"memory_mb": 2}, error=OPTIONAL, line=None, files={
     "pack/a_attack.lua": """\
--- fills the state at load time (catching the memory error) and keeps it all reachable
-local node = false
-local function fill() while true do node = { node } end end
-rule { name = "attack", on = { "loser" }, run = function(ctx) return node and nil end }
-pcall(fill)
+-- fills the state at load time (catching the memory errors) and keeps it all reachable: big
+-- pieces first, then smaller ones, up to the cap
+local keep, node = {}, false
+local function fill(size) while true do keep[#keep + 1] = ("x"):rep(size) .. #keep end end
+rule { name = "attack", on = { "loser" }, run = function(ctx) return keep and node and nil end }
+pcall(fill, 1e6 - 16)
+pcall(fill, 1e4)
+pcall(fill, 100)
+pcall(function() while true do node = { node } end end)
 """}, check_rc=(0, 2))
 
 # --- the C stack and the Lua stack

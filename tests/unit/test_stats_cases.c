@@ -278,7 +278,7 @@ static int evaluate(const tcase *c, outputs *o, double *adjusted, size_t *nadj)
                 den2[i] = b[2 * i + 1];
             }
             hl_stats_status s2 = hl_stats_ratio_delta(num2, den2, nb / 2, &r2);
-            hl_stats_ratio_compare rc;
+            hl_stats_ratio_compare rc = {0}; /* read (and ignored by ok()) when s fails */
             if (s == HL_STATS_OK)
                 s = s2;
             if (s == HL_STATS_OK)
