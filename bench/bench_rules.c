@@ -23,7 +23,8 @@
  *
  * Results (2026-11-29, Release, gcc 12, the shared 2-core dev box under load, so CPU seconds
  * are the figure to read; 100,008 ads, 137,511 diagnoses, 137,511 briefs, no rule error):
- *   a09bd34..1839642^  ~150 s wall: Briefs' pace_of/phi_for scanned every ad per brief
+ *   before 1839642      149 s wall (load ~10, CPU not measured): brief.c's pace_of/phi_for
+ *                       scanned every ad per brief
  *   1839642 (index)     12.05 CPU s: views.c still scans every comparison for ctx.comparisons
  *                       and every ad for ctx.currency on each ad-group diagnosis
  *   + those two indexed  3.2 CPU s (~31k ads/s, linear from 5k to 100k ads)
