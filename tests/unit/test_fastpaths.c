@@ -3,7 +3,8 @@
  * hl_fmt_exact (integer arithmetic instead of printf + strtod) against the printf loop it
  * replaces, and hl_parse_number's plain-cell path (digits, '$', groups, fraction, '%') against
  * strtod of the same digits. Seeded random cases over the ranges outputs and exports hold, plus
- * the edges: ties, carries, powers of two and of ten, neighbours of each.
+ * the edges: ties, carries, powers of two and of ten, neighbours of each. And the table's floor
+ * (memory bound by the analysis window): the window aggregates as without it.
  */
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "common/jsonw.h"
 #include "hl_test.h"
 #include "hookline/ingest.h"
+#include "hookline/table.h"
 
 /* The reference: what hl_fmt_exact did before its fast path. */
 static void fmt_reference(char *buf, size_t cap, double v)
@@ -223,9 +225,98 @@ static void test_parse_plain(void)
     CHECK(v == 1234);
 }
 
+/* ---- the table's floor: a table that drops what is before the window (and compacts) must
+ * aggregate the window exactly as one that kept everything: same rows in the same order, same
+ * sums, same date range. */
+
+static void add_rows(hl_table *t, int order, int with_floor, int window)
+{
+    enum { ADS = 300, DAYS = 60 };
+    int32_t maxday = INT32_MIN;
+    for (int k = 0; k < ADS * DAYS; k++) {
+        int a, d;
+        if (order == 0) { /* day by day */
+            d = k / ADS;
+            a = k % ADS;
+        } else if (order == 1) { /* newest first */
+            d = DAYS - 1 - k / ADS;
+            a = k % ADS;
+        } else { /* ad by ad */
+            a = k / DAYS;
+            d = k % DAYS;
+        }
+        char ad[24], grp[24], camp[24], name[32];
+        snprintf(ad, sizeof ad, "16%017d", a * 7919 % 100003);
+        snprintf(grp, sizeof grp, "17%017d", a / 25);
+        snprintf(camp, sizeof camp, "18%017d", a / 250);
+        snprintf(name, sizeof name, "ad %d%s", a, d > 40 ? " v2" : "");
+        hl_row r;
+        memset(&r, 0, sizeof r);
+        r.text[HL_F_AD_ID] = ad;
+        r.text[HL_F_AD_NAME] = name;
+        r.text[HL_F_ADGROUP_ID] = grp;
+        r.text[HL_F_CAMPAIGN_ID] = camp;
+        r.day = 20000 + d;
+        r.file = "t.csv";
+        r.line = (unsigned long)k + 2;
+        for (int c = 0; c < HL_NCOUNTERS; c++)
+            if ((a + c) % 7) {
+                r.present |= 1u << c;
+                r.v[c] = (double)((a * 31 + d * 17 + c) % 1000) / (c == 0 ? 100.0 : 1.0);
+            }
+        if (with_floor && r.day > maxday) {
+            maxday = r.day;
+            hl_table_set_floor(t, r.day - window + 1);
+        }
+        hl_error err;
+        CHECK_INT(hl_table_add(t, &r, &err), HL_OK);
+    }
+}
+
+static void test_table_floor(void)
+{
+    const int window = 14;
+    for (int order = 0; order < 3; order++) {
+        hl_table *all = hl_table_new(), *win = hl_table_new();
+        add_rows(all, order, 0, window);
+        add_rows(win, order, 1, window);
+        int32_t f1, l1, f2, l2;
+        CHECK_INT(hl_table_date_range(all, &f1, &l1), 0);
+        CHECK_INT(hl_table_date_range(win, &f2, &l2), 0);
+        CHECK_INT(f1, f2);
+        CHECK_INT(l1, l2);
+        CHECK(hl_table_cell_count(win) < hl_table_cell_count(all));
+        for (int level = 0; level < 4; level++)
+            for (int by_day = 0; by_day < 2; by_day++) {
+                hl_agg *ga, *gw;
+                hl_error err;
+                CHECK_INT(hl_table_aggregate(all, (hl_level)level, l1 - window + 1, l1, by_day,
+                                             &ga, &err), HL_OK);
+                CHECK_INT(hl_table_aggregate(win, (hl_level)level, l1 - window + 1, l1, by_day,
+                                             &gw, &err), HL_OK);
+                CHECK_INT(hl_agg_count(ga), hl_agg_count(gw));
+                int same = 1;
+                for (size_t i = 0; i < hl_agg_count(ga) && i < hl_agg_count(gw); i++) {
+                    const hl_agg_row *x = hl_agg_row_at(ga, i), *y = hl_agg_row_at(gw, i);
+                    same &= x->day == y->day && x->days == y->days && x->present == y->present &&
+                            memcmp(x->v, y->v, sizeof x->v) == 0;
+                    for (int fld = 0; fld < HL_NFIELDS; fld++)
+                        same &= (!x->text[fld] && !y->text[fld]) ||
+                                (x->text[fld] && y->text[fld] && strcmp(x->text[fld], y->text[fld]) == 0);
+                }
+                CHECK(same);
+                hl_agg_free(ga);
+                hl_agg_free(gw);
+            }
+        hl_table_free(all);
+        hl_table_free(win);
+    }
+}
+
 int main(void)
 {
     test_fmt_exact();
     test_parse_plain();
+    test_table_floor();
     TEST_MAIN_END();
 }
