@@ -264,7 +264,8 @@ int hl_rules_test_dir(hl_rules *r, const char *dir, FILE *out, int verbose, int 
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1) /* qsort's array must not be NULL, even for no elements */
+        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", tdir, names[i]);

@@ -539,6 +539,22 @@ class FuzzCrashes(Case):
                     self.assertIn(r.rc, (0, 1, 2), r)
 
 
+class RulePacks(Case):
+    def test_rules_test_with_an_empty_tests_directory(self):
+        # qsort(NULL, 0) in ruletest.c (clang-analyzer; UBSan aborted): a pack whose tests/ is empty
+        d = scratch()
+        shutil.copy(os.path.join(SRC, "scripts", "rules", "winner.lua"), d)
+        os.makedirs(os.path.join(d, "tests"))
+        r = run("rules", "test", d)
+        self.sane(r)
+        self.assertIn(r.rc, (0, 1, 2), r)
+
+    def test_rules_check_on_an_empty_directory(self):
+        d = scratch()
+        r = run("rules", "check", d)
+        self.refused(r, 2, d, words=["no rule files"])
+
+
 # ------------------------------------------------------------------------------------ configs
 
 def config_file(name, text):
