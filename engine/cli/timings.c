@@ -24,12 +24,18 @@ void hl_cli_timer_start(hl_cli_timer *t, int on)
     t->cpu0 = t->cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+static long peak_mb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1;
+}
+
 void hl_cli_timer_lap(hl_cli_timer *t, const char *stage)
 {
     double w = clock_s(CLOCK_MONOTONIC), c = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     if (t->on)
-        fprintf(stderr, "hookline: timing %-10s %8.3f s wall %8.3f s cpu\n", stage, w - t->wall,
-                c - t->cpu);
+        fprintf(stderr, "hookline: timing %-10s %8.3f s wall %8.3f s cpu, peak RSS %ld MB so far\n",
+                stage, w - t->wall, c - t->cpu, peak_mb());
     t->wall = w;
     t->cpu = c;
 }
@@ -45,8 +51,6 @@ void hl_cli_timer_end(hl_cli_timer *t)
     if (!t->on)
         return;
     double w = clock_s(CLOCK_MONOTONIC), c = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    struct rusage ru;
-    long rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
     fprintf(stderr, "hookline: timing %-10s %8.3f s wall %8.3f s cpu, peak RSS %ld MB\n", "total",
-            w - t->wall0, c - t->cpu0, rss_kb < 0 ? -1 : rss_kb / 1024);
+            w - t->wall0, c - t->cpu0, peak_mb());
 }
