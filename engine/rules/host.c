@@ -559,6 +559,7 @@ void hl_rules_free(hl_rules *r)
     free(r->states);
     hl_strpool_free(r->strings);
     hl_strpool_free(r->ad_ids);
+    hl__views_reset(r);
     free(r->dir);
     free(r);
 }

@@ -60,7 +60,16 @@ struct hl_rules {
     hl_rule_learning *learnings;
     size_t nlearnings;
     struct hl_columns *columns; /* borrowed; custom columns for ad.metrics */
+    /* views.c lookups of the current run, built on first use (lk_built = 0 at each run):
+     * ad-group comparisons by (ad group, metric); an ad with a currency by ad group, by
+     * campaign, and the account's first. Keys are the interned id pointers. */
+    int lk_built;
+    hl_u64map lk_grp_cmp, lk_grp_cur, lk_camp_cur;
+    uint32_t lk_acct_cur;
 };
+
+/* views.c: drops the lookups of the previous run. */
+void hl__views_reset(hl_rules *r);
 
 /* host.c */
 const char *hl__rules_str(hl_rules *r, const char *s);

@@ -774,6 +774,7 @@ hl_status hl_rules_run(hl_rules *r, const hl_findings *f, hl_briefs **out, hl_er
     /* Lookups for this run: ad ids, ad groups. */
     hl_strpool_free(r->ad_ids);
     r->ad_ids = hl_strpool_new();
+    hl__views_reset(r);
     c->f = f;
     c->briefs = x.b;
     c->ad_diags = calloc(nads ? nads : 1, sizeof *c->ad_diags);

@@ -310,6 +310,59 @@ static const hl_brief_diag *diag_at(hl_rules *r, size_t i);
 
 /* Index of the ad's comparison on a metric, or SIZE_MAX. Without an ad (an ad-group
  * diagnosis), the comparison of the diagnosis' ad group with the rest of its campaign. */
+void hl__views_reset(hl_rules *r)
+{
+    if (r->lk_built) {
+        hl_u64map_destroy(&r->lk_grp_cmp);
+        hl_u64map_destroy(&r->lk_grp_cur);
+        hl_u64map_destroy(&r->lk_camp_cur);
+    }
+    r->lk_built = 0;
+}
+
+static uint64_t ptr_key(const void *p, unsigned tag)
+{
+    return ((uint64_t)(uintptr_t)p << 6) | tag;
+}
+
+static void put_first(hl_u64map *m, uint64_t key, size_t v)
+{
+    int found;
+    uint32_t *slot = hl_u64map_upsert(m, key, &found);
+    if (slot && !found)
+        *slot = (uint32_t)v;
+}
+
+/* An ad-group diagnosis asks for its group's comparison or currency: a scan over every
+ * comparison or ad per question made a run quadratic in the account's size. One pass each,
+ * on first use. */
+static void build_lookups(hl_rules *r)
+{
+    if (r->lk_built)
+        return;
+    hl_u64map_init(&r->lk_grp_cmp);
+    hl_u64map_init(&r->lk_grp_cur);
+    hl_u64map_init(&r->lk_camp_cur);
+    r->lk_acct_cur = HL_NONE;
+    r->lk_built = 1;
+    size_t n;
+    const hl_comparison *c = hl_findings_comparisons(r->call.f, &n);
+    for (size_t i = 0; i < n && i < HL_NONE; i++)
+        if (c[i].subject.level == HL_LEVEL_ADGROUP && c[i].subject.adgroup_id)
+            put_first(&r->lk_grp_cmp, ptr_key(c[i].subject.adgroup_id, (unsigned)c[i].metric), i);
+    const hl_ad_view *ads = hl_findings_ads(r->call.f, &n);
+    for (size_t i = 0; i < n && i < HL_NONE; i++) {
+        if (!ads[i].currency)
+            continue;
+        if (ads[i].subject.adgroup_id)
+            put_first(&r->lk_grp_cur, ptr_key(ads[i].subject.adgroup_id, 0), i);
+        if (ads[i].subject.campaign_id)
+            put_first(&r->lk_camp_cur, ptr_key(ads[i].subject.campaign_id, 0), i);
+        if (r->lk_acct_cur == HL_NONE)
+            r->lk_acct_cur = (uint32_t)i;
+    }
+}
+
 static size_t find_cmp(hl_rules *r, size_t ai, const char *metric)
 {
     const hl_ad_view *a = ad_at(r, ai);
@@ -321,13 +374,11 @@ static size_t find_cmp(hl_rules *r, size_t ai, const char *metric)
     if (!a) {
         const hl_brief_diag *d =
             r->call.diag != SIZE_MAX ? diag_at(r, r->call.diag) : NULL;
-        if (!d || d->subject.level != HL_LEVEL_ADGROUP)
+        if (!d || d->subject.level != HL_LEVEL_ADGROUP || !d->subject.adgroup_id)
             return SIZE_MAX;
-        for (size_t i = 0; i < n; i++)
-            if (c[i].subject.level == HL_LEVEL_ADGROUP && (int)c[i].metric == m &&
-                c[i].subject.adgroup_id == d->subject.adgroup_id)
-                return i;
-        return SIZE_MAX;
+        build_lookups(r);
+        uint32_t i = hl_u64map_get(&r->lk_grp_cmp, ptr_key(d->subject.adgroup_id, (unsigned)m));
+        return i == HL_NONE || i >= n ? SIZE_MAX : i;
     }
     for (size_t i = 0; i < a->ncmp; i++)
         if (a->cmp[i] < n && (int)c[a->cmp[i]].metric == m)
@@ -427,16 +478,16 @@ static int idx_ctx(lua_State *L, hl_rules *r, const char *k)
         const hl_ad_view *a = c->ad != SIZE_MAX ? ad_at(r, c->ad) : NULL;
         if (!a && d) {
             /* an ad-group, campaign or account diagnosis: the currency of one of its ads */
-            size_t n;
-            const hl_ad_view *ads = hl_findings_ads(c->f, &n);
-            for (size_t i = 0; i < n && !a; i++) {
-                const hl_subject *s = &ads[i].subject;
-                if ((d->subject.level == HL_LEVEL_ADGROUP && s->adgroup_id == d->subject.adgroup_id) ||
-                    (d->subject.level == HL_LEVEL_CAMPAIGN && s->campaign_id == d->subject.campaign_id) ||
-                    d->subject.level == HL_LEVEL_ADVERTISER)
-                    if (ads[i].currency)
-                        a = &ads[i];
-            }
+            build_lookups(r);
+            uint32_t i = HL_NONE;
+            if (d->subject.level == HL_LEVEL_ADGROUP)
+                i = hl_u64map_get(&r->lk_grp_cur, ptr_key(d->subject.adgroup_id, 0));
+            else if (d->subject.level == HL_LEVEL_CAMPAIGN)
+                i = hl_u64map_get(&r->lk_camp_cur, ptr_key(d->subject.campaign_id, 0));
+            else if (d->subject.level == HL_LEVEL_ADVERTISER)
+                i = r->lk_acct_cur;
+            if (i != HL_NONE)
+                a = ad_at(r, i);
         }
         push_str(L, a ? a->currency : NULL);
     } else {
