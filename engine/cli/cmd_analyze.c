@@ -189,7 +189,15 @@ int hl_cli_analyze(int argc, char **argv)
     int32_t day = kc.has_asof ? kc.asof : last;
     size_t nb = 0;
     const hl_backend_row *brows = backend ? hl_backend_rows(backend, &nb) : NULL;
-    if (hl_compare_run(table, &cfg, day, brows, nb, NULL, NULL, &fd, &err) != HL_OK) {
+    /* The custom columns and report templates (report-<name>.html and .csv over the comparison
+     * window): the last aggregation of the table, so the comparison can then drop its rows. */
+    if (hl_cli_tplout_build(table, ing, &cfg, hl_compare_window_from(table, &cfg, day), day, &tpl,
+                            &err) != HL_OK) {
+        rc = hl_cli_report(&err);
+        goto out;
+    }
+    hl_cli_timer_lap(&tm, "templates");
+    if (hl_compare_run_dropping(table, &cfg, day, brows, nb, NULL, NULL, &fd, &err) != HL_OK) {
         rc = hl_cli_report(&err);
         goto out;
     }
@@ -211,13 +219,6 @@ int hl_cli_analyze(int argc, char **argv)
         goto out;
     }
     hl_rules_set_log(rules, log_line, NULL);
-    /* The custom columns and report templates (report-<name>.html and .csv over the comparison
-     * window), built before the rules so rules can read the columns. */
-    if (hl_cli_tplout_build(table, ing, &cfg, hl_findings_from(fd), hl_findings_as_of(fd), &tpl,
-                            &err) != HL_OK) {
-        rc = hl_cli_report(&err);
-        goto out;
-    }
     hl_rules_set_columns(rules, hl_cli_tplout_columns(tpl));
     if (hl_rules_run(rules, fd, &briefs, &err) != HL_OK) {
         rc = hl_cli_report(&err);

@@ -159,9 +159,20 @@ static double cpu_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
-                         const hl_backend_row *backend, size_t nbackend, hl_prev_p_fn prev_p,
-                         void *prev_ud, hl_findings **out, hl_error *err)
+int32_t hl_compare_window_from(const hl_table *t, const hl_config *cfg, int32_t as_of)
+{
+    int32_t from = as_of - cfg->window_days + 1, first, last;
+    /* A window reaching before the data would only add empty days. */
+    if (hl_table_date_range(t, &first, &last) == 0 && first > from && first <= as_of)
+        from = first;
+    return from;
+}
+
+/* hl_compare_run; with drop (the table is then not const), the table's cells go as soon as the
+ * units hold the window. */
+static hl_status compare_run(const hl_table *t, hl_table *drop, const hl_config *cfg,
+                             int32_t as_of, const hl_backend_row *backend, size_t nbackend,
+                             hl_prev_p_fn prev_p, void *prev_ud, hl_findings **out, hl_error *err)
 {
     *out = NULL;
     hl_findings *f = calloc(1, sizeof *f);
@@ -169,18 +180,14 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
         return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
     f->cfg = *cfg;
     f->as_of = as_of;
-    f->W = cfg->window_days;
-    f->from = as_of - f->W + 1;
+    f->from = hl_compare_window_from(t, cfg, as_of);
+    f->W = as_of - f->from + 1;
     f->prev_p = prev_p;
     f->prev_ud = prev_ud;
-    int32_t first, last;
-    if (hl_table_date_range(t, &first, &last) == 0 && first > f->from && first <= as_of) {
-        /* A window reaching before the data would only add empty days. */
-        f->from = first;
-        f->W = as_of - first + 1;
-    }
     double c0 = cpu_s();
     hl_status st = hl__build_units(f, t, err);
+    if (drop)
+        hl_table_drop_cells(drop);
     if (st != HL_OK) {
         hl_findings_free(f);
         return st;
@@ -211,6 +218,21 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
     }
     *out = f;
     return HL_OK;
+}
+
+hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
+                         const hl_backend_row *backend, size_t nbackend, hl_prev_p_fn prev_p,
+                         void *prev_ud, hl_findings **out, hl_error *err)
+{
+    return compare_run(t, NULL, cfg, as_of, backend, nbackend, prev_p, prev_ud, out, err);
+}
+
+hl_status hl_compare_run_dropping(hl_table *t, const hl_config *cfg, int32_t as_of,
+                                  const hl_backend_row *backend, size_t nbackend,
+                                  hl_prev_p_fn prev_p, void *prev_ud, hl_findings **out,
+                                  hl_error *err)
+{
+    return compare_run(t, t, cfg, as_of, backend, nbackend, prev_p, prev_ud, out, err);
 }
 
 /* Builds the per-ad views: totals from the ad units (when the findings were computed here) and

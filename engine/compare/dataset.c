@@ -109,54 +109,67 @@ static void count_days(hl_unit *u, int W)
     }
 }
 
+/* One ad-day row of the window into the ad units (a new unit at each new ad). */
+typedef struct unit_ctx {
+    hl_findings *f;
+    const char *cur;
+    int oom;
+} unit_ctx;
+
+static int add_ad_day(void *ud, const hl_agg_row *r)
+{
+    unit_ctx *x = ud;
+    hl_findings *f = x->f;
+    hl_units *ads = &f->ads;
+    const int W = f->W;
+    if (r->text[HL_F_AD_ID] != x->cur) {
+        x->cur = r->text[HL_F_AD_ID];
+        hl_unit *u = &ads->u[ads->n++];
+        memset(u, 0, sizeof *u);
+        u->subj.level = HL_LEVEL_AD;
+        u->subj.ad_id = r->text[HL_F_AD_ID];
+        u->subj.ad_name = r->text[HL_F_AD_NAME];
+        u->subj.adgroup_id = r->text[HL_F_ADGROUP_ID];
+        u->subj.adgroup_name = r->text[HL_F_ADGROUP_NAME];
+        u->subj.campaign_id = r->text[HL_F_CAMPAIGN_ID];
+        u->subj.campaign_name = r->text[HL_F_CAMPAIGN_NAME];
+        u->subj.advertiser_id = r->text[HL_F_ADVERTISER_ID];
+        u->currency = r->text[HL_F_CURRENCY];
+        if (alloc_series(W, &u->day, &u->dmask) < 0) {
+            x->oom = 1;
+            return 1;
+        }
+    }
+    hl_unit *u = &ads->u[ads->n - 1];
+    int d = r->day - f->from;
+    if (d < 0 || d >= W)
+        return 0;
+    u->dmask[d] = r->present | 0x80000000u; /* high bit: a row exists */
+    f->acct_mask[d] |= u->dmask[d];
+    for (int c = 0; c < HL_NCOUNTERS; c++) {
+        if (!(r->present & (1u << c)))
+            continue;
+        u->day[(size_t)d * HL_NCOUNTERS + c] = r->v[c];
+        u->tot[c] += r->v[c];
+        f->acct_day[(size_t)d * HL_NCOUNTERS + c] += r->v[c];
+    }
+    u->present |= r->present;
+    return 0;
+}
+
 hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err)
 {
-    hl_agg *agg = NULL;
-    hl_status st = hl_table_aggregate(t, HL_LEVEL_AD, f->from, f->as_of, 1, &agg, err);
-    if (st != HL_OK)
-        return st;
     const int W = f->W;
-    size_t nrows = hl_agg_count(agg);
+    size_t nads = hl_table_ad_count(t); /* at least the ads with rows in the window */
     hl_units *ads = &f->ads;
-    ads->u = calloc(nrows ? nrows : 1, sizeof *ads->u);
+    ads->u = calloc(nads ? nads : 1, sizeof *ads->u);
     if (!ads->u || alloc_series(W, &f->acct_day, &f->acct_mask) < 0)
         goto oom;
-    const char *cur = NULL;
-    for (size_t i = 0; i < nrows; i++) {
-        const hl_agg_row *r = hl_agg_row_at(agg, i);
-        if (r->text[HL_F_AD_ID] != cur) {
-            cur = r->text[HL_F_AD_ID];
-            hl_unit *u = &ads->u[ads->n++];
-            memset(u, 0, sizeof *u);
-            u->subj.level = HL_LEVEL_AD;
-            u->subj.ad_id = r->text[HL_F_AD_ID];
-            u->subj.ad_name = r->text[HL_F_AD_NAME];
-            u->subj.adgroup_id = r->text[HL_F_ADGROUP_ID];
-            u->subj.adgroup_name = r->text[HL_F_ADGROUP_NAME];
-            u->subj.campaign_id = r->text[HL_F_CAMPAIGN_ID];
-            u->subj.campaign_name = r->text[HL_F_CAMPAIGN_NAME];
-            u->subj.advertiser_id = r->text[HL_F_ADVERTISER_ID];
-            u->currency = r->text[HL_F_CURRENCY];
-            if (alloc_series(W, &u->day, &u->dmask) < 0)
-                goto oom;
-        }
-        hl_unit *u = &ads->u[ads->n - 1];
-        int d = r->day - f->from;
-        if (d < 0 || d >= W)
-            continue;
-        u->dmask[d] = r->present | 0x80000000u; /* high bit: a row exists */
-        f->acct_mask[d] |= u->dmask[d];
-        for (int c = 0; c < HL_NCOUNTERS; c++) {
-            if (!(r->present & (1u << c)))
-                continue;
-            u->day[(size_t)d * HL_NCOUNTERS + c] = r->v[c];
-            u->tot[c] += r->v[c];
-            f->acct_day[(size_t)d * HL_NCOUNTERS + c] += r->v[c];
-        }
-        u->present |= r->present;
-    }
-    hl_agg_free(agg);
-    agg = NULL;
+    /* the window's ad-day rows, streamed from the table (ads in order, days ascending) */
+    unit_ctx x = {f, NULL, 0};
+    hl_table_each_ad_day(t, f->from, f->as_of, add_ad_day, &x);
+    if (x.oom)
+        goto oom;
     for (size_t i = 0; i < ads->n; i++)
         count_days(&ads->u[i], W);
     if (make_families(ads, W, adgroup_of) < 0)
@@ -195,6 +208,5 @@ hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err)
     }
     return HL_OK;
 oom:
-    hl_agg_free(agg);
     return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
 }

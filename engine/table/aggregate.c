@@ -193,6 +193,33 @@ oom:
     return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
 }
 
+void hl_table_each_ad_day(const hl_table *t, int32_t from, int32_t to, hl_agg_row_fn fn, void *ud)
+{
+    hl_agg_row r;
+    for (size_t e = 0; e < t->nentities[HL_LEVEL_AD]; e++) {
+        const hl_addays *a = &t->addays[e];
+        const hl_entity *en = &t->entities[HL_LEVEL_AD][e];
+        for (uint32_t k = 0; k < a->cap; k++) {
+            if (a->cell[k] == HL_NONE)
+                continue;
+            const hl_cell *c = &t->cells[a->cell[k]];
+            if (c->day < from || c->day > to)
+                continue;
+            memset(&r, 0, sizeof r);
+            for (int f = 0; f < HL_NFIELDS; f++)
+                r.text[f] = en->text[f] != HL_NONE ? hl_strpool_get(t->strings, en->text[f]) : NULL;
+            r.day = c->day;
+            r.days = 1;
+            r.present = c->present;
+            for (int k2 = 0; k2 < HL_NCOUNTERS; k2++)
+                if (c->present & (1u << k2))
+                    r.v[k2] += c->v[k2];
+            if (fn(ud, &r))
+                return;
+        }
+    }
+}
+
 size_t hl_agg_count(const hl_agg *a)
 {
     return a ? a->nrows : 0;

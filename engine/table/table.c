@@ -307,8 +307,9 @@ hl_status hl_table_add(hl_table *t, const hl_row *row, hl_error *err)
     return HL_OK;
 }
 
-/* Drops the cells before the floor: the cells array and the extras keep their order (sums over
- * the cells come out as before), and each ad's day index is re-based at the floor. */
+/* Drops the cells before the floor (once they are a quarter of the cells): the cells array and
+ * the extras keep their order (sums over the cells come out as before), and each ad's day index
+ * is re-based at the floor. */
 static int compact(hl_table *t)
 {
     uint32_t *moved = malloc((t->ncells ? t->ncells : 1) * sizeof *moved);
@@ -336,6 +337,15 @@ static int compact(hl_table *t)
         }
     }
     t->ncells = n;
+    /* give back the room of the dropped cells, keeping a quarter to grow into */
+    size_t cap = n + n / 4 > 64 ? n + n / 4 : 64;
+    if (cap < t->cellcap) {
+        hl_cell *nc = realloc(t->cells, cap * sizeof *nc);
+        if (nc) {
+            t->cells = nc;
+            t->cellcap = cap;
+        }
+    }
     free(t->extras);
     t->extras = nx;
     t->nextras = nxn;
@@ -360,6 +370,21 @@ static int compact(hl_table *t)
     free(moved);
     t->dead = 0;
     return 0;
+}
+
+void hl_table_drop_cells(hl_table *t)
+{
+    free(t->cells);
+    t->cells = NULL;
+    t->ncells = t->cellcap = 0;
+    free(t->extras);
+    t->extras = NULL;
+    t->nextras = t->extracap = 0;
+    for (size_t a = 0; a < t->nentities[0]; a++) {
+        free(t->addays[a].cell);
+        memset(&t->addays[a], 0, sizeof t->addays[a]);
+    }
+    t->dead = 0;
 }
 
 void hl_table_set_floor(hl_table *t, int32_t day)
@@ -387,7 +412,7 @@ void hl_table_set_floor(hl_table *t, int32_t day)
         if (n != HL_NONE)
             t->dead += n;
     }
-    if (t->dead >= 4096 && t->dead * 2 >= t->ncells)
+    if (t->dead >= 4096 && t->dead * 4 >= t->ncells)
         compact(t);
 }
 

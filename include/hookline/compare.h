@@ -150,6 +150,18 @@ hl_status hl_compare_run(const hl_table *t, const hl_config *cfg, int32_t as_of,
                          void *prev_ud, hl_findings **out, hl_error *err);
 void hl_findings_free(hl_findings *f);
 
+/* The first date of the comparison window for as_of: analysis.window_days back, or the table's
+ * first date when the data start later (hl_findings_from of the findings of that run). */
+int32_t hl_compare_window_from(const hl_table *t, const hl_config *cfg, int32_t as_of);
+
+/* hl_compare_run for a caller that needs no more aggregations: the table's cells are dropped
+ * (hl_table_drop_cells) as soon as the window is read, so the comparisons never share memory
+ * with the fact rows. Names stay: the findings borrow them from the table. */
+hl_status hl_compare_run_dropping(hl_table *t, const hl_config *cfg, int32_t as_of,
+                                  const hl_backend_row *backend, size_t nbackend,
+                                  hl_prev_p_fn prev_p, void *prev_ud, hl_findings **out,
+                                  hl_error *err);
+
 int32_t hl_findings_as_of(const hl_findings *f);
 int32_t hl_findings_from(const hl_findings *f); /* first date of the comparison window */
 /* CPU seconds hl_compare_run spent in each stage (for --timings): building the units from the

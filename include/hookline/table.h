@@ -34,10 +34,14 @@ hl_status hl_table_add_cb(void *table, const hl_row *row, hl_error *err);
 /* Rows dated before `day` are not needed (an analysis window starts there): from now on
  * hl_table_add takes their entities (order of first appearance, names, parents) and dates (the
  * date range) but not their values, and the cells already kept before `day` are dropped
- * (compacted away once they are half of the cells), so memory follows the ads and the window,
+ * (compacted away once they are a quarter of the cells), so memory follows the ads and the window,
  * not the length of the history. Such rows are not checked for duplicates nor counted as
  * overrides. The floor only rises; aggregations must stay at or after it. */
 void hl_table_set_floor(hl_table *t, int32_t day);
+
+/* Drops every value kept (the cells), keeping the entities and their strings, which
+ * aggregations and findings borrow: for once the last aggregation is done. */
+void hl_table_drop_cells(hl_table *t);
 
 /* How many rows so far replaced a row from an earlier file, and resets the count. */
 size_t hl_table_take_overrides(hl_table *t);
@@ -83,6 +87,14 @@ typedef struct hl_agg hl_agg;
  * the caller: hl_agg_free. */
 hl_status hl_table_aggregate(const hl_table *t, hl_level level, int32_t from, int32_t to,
                              int by_day, hl_agg **out, hl_error *err);
+/* The ad-level rows of a window by day exactly as hl_table_aggregate(t, HL_LEVEL_AD, from, to,
+ * 1, ...) gives them (ads in order of first appearance, days ascending, the same values and
+ * names), handed to fn one at a time instead of gathered, so nothing is allocated: a million
+ * gathered rows were the largest transient of an analysis. extra and extra_present are NULL.
+ * The row is valid during the call only; fn returns nonzero to stop. */
+typedef int (*hl_agg_row_fn)(void *ud, const hl_agg_row *row);
+void hl_table_each_ad_day(const hl_table *t, int32_t from, int32_t to, hl_agg_row_fn fn, void *ud);
+
 size_t hl_agg_count(const hl_agg *a);
 const hl_agg_row *hl_agg_row_at(const hl_agg *a, size_t i);
 hl_level hl_agg_level(const hl_agg *a);
