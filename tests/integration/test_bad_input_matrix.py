@@ -923,6 +923,10 @@ class Outputs(Case):
             rc, err, landed = self.kill_when(["-q", "analyze", "--input", big, "--out", out],
                                              out, pattern, 600)
             landed_any |= landed
+            if phase == "before" and not landed:
+                # the kill came once writing had begun (a fast machine or a fast build): that is
+                # test_sigterm_while_writing's case, not this one's
+                continue
             with self.sub(trial=trial):
                 self.assertTrue(rc in (-signal.SIGTERM, 3, 4, 143) or rc >= 0, rc)
                 self.assertNotIn(rc, (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS))
