@@ -10,6 +10,11 @@ cd "$here"
 
 pkgs="build-essential cmake pkg-config libgsl-dev liblua5.4-dev libcjson-dev \
 libcurl4-openssl-dev libsqlite3-dev libssl-dev python3 python3-numpy python3-jsonschema chromium fonts-liberation"
+# .ci/run's hardening checks (issue 10): clang with libFuzzer (libclang-rt-14-dev holds
+# libclang_rt.fuzzer on Debian 12), cppcheck, clang-tidy (run-clang-tidy), valgrind
+if [ "$mode" = test ]; then
+  pkgs="$pkgs clang libclang-rt-14-dev cppcheck clang-tidy valgrind"
+fi
 
 missing=""
 for p in $pkgs; do

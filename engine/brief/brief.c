@@ -486,8 +486,8 @@ static void success_for(hl_briefs *b, hl_brief *br)
                  br->sample_per_arm.ok ? "" : "; judged once enough conversions are in");
         if (br->sample_per_arm.ok) {
             size_t l0 = strlen(text);
-            snprintf(text + l0, sizeof text - l0, " with %.0f %s per arm%s", br->sample_per_arm.v,
-                     br->sample_unit, br->sample_days.ok ? "" : "");
+            snprintf(text + l0, sizeof text - l0, " with %.0f %s per arm", br->sample_per_arm.v,
+                     br->sample_unit);
             if (br->sample_days.ok) {
                 l0 = strlen(text);
                 snprintf(text + l0, sizeof text - l0, ", about %.0f days at the current pace",

@@ -108,6 +108,8 @@ static void put_jstr(gen *g, const char *s, size_t n)
     puts_(g, "\"");
 }
 
+/* Adjacent literals below are one string each (a hex escape must not swallow the next
+ * letter). NOLINTBEGIN(bugprone-suspicious-missing-comma) */
 static const char *const hostile[] = {
     "UGC unboxing v2",
     "<script>alert(1)</script>",
@@ -133,6 +135,7 @@ static const char *const hostile[] = {
     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
 };
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 #define NHOSTILE (sizeof hostile / sizeof hostile[0])
 
 static void put_name(gen *g)
@@ -146,8 +149,9 @@ static void put_name(gen *g)
         char buf[600];
         size_t n = 0, reps = 20 + pick(g, 120);
         for (size_t i = 0; i < reps && n + 4 < sizeof buf; i++) {
-            memcpy(buf + n, "\xe6\x97\xa5", 3);
-            n += 3;
+            buf[n++] = (char)0xe6; /* U+65E5 */
+            buf[n++] = (char)0x97;
+            buf[n++] = (char)0xa5;
             if (take(g) & 1)
                 buf[n++] = ' ';
         }
@@ -347,7 +351,8 @@ static void generate(gen *g)
     for (unsigned i = 0; i < ntr; i++) {
         putf(g, "%s{\"subject\":{", i ? "," : "");
         put_subject_members(g, 1);
-        static const char *const tm[] = {"ctr", "cpm", "frequency", "cpm_relative", "hook_rate"};
+        static const char *const tm[] = {"ctr", "cpm", "frequency", "cpm_vs_account", "spend",
+                                         "hook_rate"};
         putf(g, "},\"metric\":\"%s\",\"method\":\"halves\",\"from\":", tm[pick(g, N(tm))]);
         put_date(g);
         puts_(g, ",\"to\":");
@@ -531,6 +536,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tlen = g.len;
     }
     const int clean = !g.dirty;
+    /* HL_FUZZ_DUMP=FILE writes the findings document to FILE: a reproducer that no longer
+     * depends on this generator's version (crashes/ and known_bugs/ keep those) */
+    const char *dump = getenv("HL_FUZZ_DUMP");
+    if (dump) {
+        FILE *df = fopen(dump, "wb");
+        HL_FUZZ_CHECK(df && fwrite(text, 1, tlen, df) == tlen && fclose(df) == 0, "%s", dump);
+    }
 
     hl_findings *f = NULL;
     hl_error err;
@@ -561,6 +573,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * daily frequency above ~133, and the host refuses the brief */
         if (!hl_fuzz_strict() && strstr(re[i].file, "audience_too_narrow.lua") &&
             strstr(re[i].message, "expected_lift must be"))
+            continue;
+        /* known bug 3: winner takes its first evidence as a comparison on the goal metric; a
+         * trend there (hand-written findings) makes its hypothesis metric e.g. 'cpm_vs_account' */
+        if (!hl_fuzz_strict() && strstr(re[i].file, "winner.lua") &&
+            strstr(re[i].message, "is not a metric name"))
             continue;
         HL_FUZZ_CHECK(0, "a bundled rule failed: %s:%lu: %s", re[i].file, re[i].line,
                       re[i].message);
