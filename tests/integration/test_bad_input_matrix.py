@@ -539,6 +539,33 @@ class FuzzCrashes(Case):
                     self.assertIn(r.rc, (0, 1, 2), r)
 
 
+class BundledRules(Case):
+    @known_bug("audience_too_narrow.lua reads diagnosis.effect as the daily frequency, but the "
+               "engine sets effect = (frequency - max) / frequency (diagnose.c): every such brief "
+               "says the audience sees the ads about 1.0 times a day (found triaging fuzz_emit)")
+    def test_audience_too_narrow_brief_gives_the_frequency(self):
+        rows = []
+        group = ROWS[0][col("Ad group ID")]
+        for r in ROWS:
+            if r[0].startswith("Total"):
+                continue
+            if r[col("Ad group ID")] == group:
+                r = with_cell(with_cell(r, "Reach", "20"), "Frequency", "900")
+            rows.append(r)
+        path = put("narrow.csv", csv_bytes(HEADER, rows))
+        out = os.path.join(scratch(), "a")
+        r = run("analyze", "--input", path, "--out", out)
+        self.sane(r)
+        with open(os.path.join(out, "findings.json"), encoding="utf-8") as f:
+            dx = [d for d in json.load(f)["diagnoses"] if d["code"] == "audience_too_narrow"]
+        self.assertTrue(dx, "no audience_too_narrow diagnosis")
+        freq = float(re.search(r"shows its ads ([\d.]+) times a day", dx[0]["summary"]).group(1))
+        with open(os.path.join(out, "briefs.json"), encoding="utf-8") as f:
+            briefs = [b for b in json.load(f)["briefs"] if b["title"].startswith("Broaden")]
+        self.assertTrue(briefs)
+        self.assertIn(f"{freq:.1f} times a day", briefs[0]["title"])
+
+
 class RulePacks(Case):
     def test_rules_test_with_an_empty_tests_directory(self):
         # qsort(NULL, 0) in ruletest.c (clang-analyzer; UBSan aborted): a pack whose tests/ is empty
@@ -665,6 +692,22 @@ class Configs(Case):
         for name, (text, key) in cases.items():
             with self.sub(config=name):
                 self.refused_everywhere(config_file(name, text), [key])
+
+    @known_bug("`config check` prints string settings as [==[...]==] verbatim: a value holding "
+               "\"]==]\" (or ending in \"]==\") ends the literal early, one starting with a "
+               "line break loses it (fuzz_config, tests/fuzz/known_bugs/config)")
+    def test_config_check_prints_a_config_that_reads_back(self):
+        for name, value in [("long_bracket", "a]==]b"), ("trailing", "x]=="),
+                            ("leading_newline", "\nx")]:
+            with self.sub(value=name):
+                cfg = config_file(f"print_{name}.lua",
+                                  "return { store = { db = %s } }\n" % json.dumps(value))
+                r = run("config", "check", cfg)
+                self.accepted(r)
+                again = config_file(f"print_{name}_again.lua", r.out)
+                r2 = run("config", "check", again)
+                self.assertEqual(r2.rc, 0, r2)
+                self.assertEqual(r2.out, r.out)
 
     def test_lua_syntax_error_has_a_line(self):
         cfg = config_file("syntax.lua", "return {\n  analysis = { alpha = 0.05 \n}\n")
