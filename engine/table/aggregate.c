@@ -122,7 +122,7 @@ hl_status hl_table_aggregate(const hl_table *t, hl_level level, int32_t from, in
         r->present |= c->present;
         for (int k = 0; k < HL_NCOUNTERS; k++)
             if (c->present & (1u << k))
-                r->v[k] += c->v[k];
+                r->v[k] += hl__cell_value(t, c, k);
         for (uint32_t x = 0; x < c->extra_n; x++) {
             const hl_extra_val *xv = &t->extras[c->extra_off + x];
             if (xv->idx >= g->nextra)
@@ -213,7 +213,7 @@ void hl_table_each_ad_day(const hl_table *t, int32_t from, int32_t to, hl_agg_ro
             r.present = c->present;
             for (int k2 = 0; k2 < HL_NCOUNTERS; k2++)
                 if (c->present & (1u << k2))
-                    r.v[k2] += c->v[k2];
+                    r.v[k2] += hl__cell_value(t, c, k2);
             if (fn(ud, &r))
                 return;
         }

@@ -83,6 +83,7 @@ void hl_table_free(hl_table *t)
     }
     free(t->cells);
     free(t->extras);
+    free(t->wide);
     for (size_t i = 0; i < t->nextra_names; i++)
         free(t->extra_names[i]);
     free(t->extra_names);
@@ -170,7 +171,7 @@ static int same_values(const hl_table *t, const hl_cell *c, const hl_row *row)
     if (c->present != row->present)
         return 0;
     for (int k = 0; k < HL_NCOUNTERS; k++)
-        if ((c->present & (1u << k)) && c->v[k] != row->v[k])
+        if ((c->present & (1u << k)) && hl__cell_value(t, c, k) != row->v[k])
             return 0;
     if (c->extra_n != row->nextra)
         return 0;
@@ -182,10 +183,34 @@ static int same_values(const hl_table *t, const hl_cell *c, const hl_row *row)
     return 1;
 }
 
+/* v in four bytes, exactly: an integer count, or money in whole cents. */
+static int encode(double v, int money, uint32_t *u)
+{
+    double s = money ? v * 100.0 : v;
+    if (!(s >= 0 && s < 4294967295.5))
+        return 0;
+    uint32_t x = (uint32_t)(s + 0.5);
+    *u = x;
+    return money ? (double)x / 100.0 == v : (double)x == v;
+}
+
 static int store_values(hl_table *t, hl_cell *c, const hl_row *row)
 {
     c->present = row->present;
-    memcpy(c->v, row->v, sizeof c->v);
+    c->wide = HL_NONE;
+    memset(c->u, 0, sizeof c->u);
+    for (int k = 0; k < HL_NCOUNTERS; k++) {
+        if (!(row->present & (1u << k)))
+            continue;
+        if (!encode(row->v[k], k == HL_C_SPEND || k == HL_C_PURCHASE_VALUE, &c->u[k])) {
+            if (grow((void **)&t->wide, &t->widecap, (t->nwide + 1) * HL_NCOUNTERS,
+                     sizeof(double)) < 0)
+                return -1;
+            c->wide = (uint32_t)(t->nwide++);
+            memcpy(t->wide + (size_t)c->wide * HL_NCOUNTERS, row->v, sizeof row->v);
+            break;
+        }
+    }
     c->extra_n = (uint32_t)row->nextra;
     c->extra_off = 0;
     if (row->nextra) {
@@ -314,12 +339,14 @@ static int compact(hl_table *t)
 {
     uint32_t *moved = malloc((t->ncells ? t->ncells : 1) * sizeof *moved);
     hl_extra_val *nx = t->nextras ? malloc(t->nextras * sizeof *nx) : NULL;
-    if (!moved || (t->nextras && !nx)) {
+    double *nw = t->nwide ? malloc(t->nwide * HL_NCOUNTERS * sizeof *nw) : NULL;
+    if (!moved || (t->nextras && !nx) || (t->nwide && !nw)) {
         free(moved);
         free(nx);
+        free(nw);
         return -1; /* the cells stay: correct, only larger */
     }
-    size_t n = 0, nxn = 0;
+    size_t n = 0, nxn = 0, nwn = 0;
     for (size_t i = 0; i < t->ncells; i++) {
         hl_cell *c = &t->cells[i];
         if (c->day < t->floor) {
@@ -335,7 +362,16 @@ static int compact(hl_table *t)
             d->extra_off = (uint32_t)nxn;
             nxn += d->extra_n;
         }
+        if (d->wide != HL_NONE) {
+            memcpy(nw + nwn * HL_NCOUNTERS, t->wide + (size_t)d->wide * HL_NCOUNTERS,
+                   HL_NCOUNTERS * sizeof *nw);
+            d->wide = (uint32_t)nwn++;
+        }
     }
+    free(t->wide);
+    t->wide = nw;
+    t->nwide = nwn;
+    t->widecap = nwn * HL_NCOUNTERS;
     t->ncells = n;
     /* give back the room of the dropped cells, keeping a quarter to grow into */
     size_t cap = n + n / 4 > 64 ? n + n / 4 : 64;
@@ -380,6 +416,9 @@ void hl_table_drop_cells(hl_table *t)
     free(t->extras);
     t->extras = NULL;
     t->nextras = t->extracap = 0;
+    free(t->wide);
+    t->wide = NULL;
+    t->nwide = t->widecap = 0;
     for (size_t a = 0; a < t->nentities[0]; a++) {
         free(t->addays[a].cell);
         memset(&t->addays[a], 0, sizeof t->addays[a]);

@@ -4,7 +4,8 @@
  * replaces, and hl_parse_number's plain-cell path (digits, '$', groups, fraction, '%') against
  * strtod of the same digits. Seeded random cases over the ranges outputs and exports hold, plus
  * the edges: ties, carries, powers of two and of ten, neighbours of each. And the table's floor
- * (memory bound by the analysis window): the window aggregates as without it.
+ * (memory bound by the analysis window) and compact cells: the window aggregates as without
+ * the floor, with every value exactly as added.
  */
 #include <math.h>
 #include <stdint.h>
@@ -262,7 +263,12 @@ static void add_rows(hl_table *t, int order, int with_floor, int window)
         for (int c = 0; c < HL_NCOUNTERS; c++)
             if ((a + c) % 7) {
                 r.present |= 1u << c;
-                r.v[c] = (double)((a * 31 + d * 17 + c) % 1000) / (c == 0 ? 100.0 : 1.0);
+                /* spend in cents, or (odd ads) in tenths of cents: values a cell keeps as
+                 * doubles; and one count too large for four bytes */
+                r.v[c] = (double)((a * 31 + d * 17 + c) % 1000) /
+                         (c == 0 ? (a % 2 ? 1000.0 : 100.0) : 1.0);
+        if (a == 7 && (r.present & 2u))
+            r.v[1] = 6e9 + d;
             }
         if (with_floor && r.day > maxday) {
             maxday = r.day;
@@ -286,6 +292,21 @@ static void test_table_floor(void)
         CHECK_INT(f1, f2);
         CHECK_INT(l1, l2);
         CHECK(hl_table_cell_count(win) < hl_table_cell_count(all));
+        /* values come back exactly, compact (cents, counts) or not (tenths of cents, 6e9) */
+        hl_agg *one;
+        hl_error e1;
+        CHECK_INT(hl_table_aggregate(all, HL_LEVEL_AD, l1, l1, 1, &one, &e1), HL_OK);
+        for (size_t i = 0; i < hl_agg_count(one); i++) {
+            const hl_agg_row *x = hl_agg_row_at(one, i);
+            int a = -1;
+            sscanf(x->text[HL_F_AD_NAME], "ad %d", &a);
+            int d = l1 - 20000;
+            if (x->present & 1u)
+                CHECK(x->v[0] == (double)((a * 31 + d * 17) % 1000) / (a % 2 ? 1000.0 : 100.0));
+            if (a == 7 && (x->present & 2u))
+                CHECK(x->v[1] == 6e9 + d);
+        }
+        hl_agg_free(one);
         for (int level = 0; level < 4; level++)
             for (int by_day = 0; by_day < 2; by_day++) {
                 hl_agg *ga, *gw;
