@@ -16,6 +16,15 @@
 #include "ingest/columns.h"
 #include "ingest/internal.h"
 
+/* Keys seen before and what they map to: every row repeats the same keys, and folding and
+ * looking one up among the aliases costs more than the rest of the row. Direct-mapped by a hash
+ * of the key; a key that does not fit is looked up every time. */
+enum { KEY_CACHE = 64, KEY_MAX = 48 };
+typedef struct key_slot {
+    char key[KEY_MAX];
+    hl_colmap cm;
+} key_slot;
+
 typedef struct json_ctx {
     hl_ingest *ing;
     hl_file_state *fs;
@@ -24,7 +33,35 @@ typedef struct json_ctx {
     hl_row_builder b;
     char idbuf[4][32]; /* IDs given as JSON numbers, formatted */
     int nidbuf;
+    key_slot keys[KEY_CACHE];
 } json_ctx;
+
+/* "metrics.spend" (with the row's path in a document) for messages, made only when needed. */
+static const char *where_of(char buf[300], const char *rowpath, const char *section,
+                            const cJSON *m)
+{
+    snprintf(buf, 300, "%s%s.%.200s", rowpath, section, m->string ? m->string : "?");
+    return buf;
+}
+
+static hl_colmap key_map(json_ctx *x, const char *key)
+{
+    size_t n = strlen(key);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)key[i]) * 16777619u;
+    key_slot *ks = &x->keys[h % KEY_CACHE];
+    if (n < KEY_MAX && strcmp(ks->key, key) == 0 && n > 0)
+        return ks->cm;
+    char folded[256];
+    hl_col_fold(key, n, folded, sizeof folded);
+    hl_colmap cm = hl_col_lookup(folded);
+    if (n > 0 && n < KEY_MAX) {
+        memcpy(ks->key, key, n + 1);
+        ks->cm = cm;
+    }
+    return cm;
+}
 
 /* Location prefix for messages: JSON lines have a line; a document has a path in the tree. */
 static hl_status json_error(hl_error *err, const hl_file_state *fs, unsigned long line,
@@ -63,15 +100,17 @@ static void show_value(const cJSON *v, char *buf, size_t cap)
 
 /* A text attribute: string, or an integer number that is still exact. */
 static hl_status take_text(json_ctx *x, hl_field fld, const cJSON *v, unsigned long line,
-                           const char *where, hl_error *err)
+                           const char *rowpath, const char *section, hl_error *err)
 {
+    char where[300];
     if (cJSON_IsNull(v))
         return HL_OK;
     if (cJSON_IsString(v)) {
         const char *s = v->valuestring;
         size_t n = strlen(s);
         if (!hl__utf8_valid(s, n))
-            return json_error(err, x->fs, line, where, "invalid UTF-8");
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, v),
+                              "invalid UTF-8");
         if (n == 0 || (n == 1 && s[0] == '-'))
             return HL_OK;
         x->b.row.text[fld] = s;
@@ -82,7 +121,7 @@ static hl_status take_text(json_ctx *x, hl_field fld, const cJSON *v, unsigned l
     if (is_id && cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (!(d >= 0 && d <= 9007199254740992.0 && floor(d) == d))
-            return json_error(err, x->fs, line, where,
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, v),
                               "ID given as a number that lost its digits; IDs must be strings");
         if (x->nidbuf >= 4)
             return HL_OK;
@@ -92,7 +131,8 @@ static hl_status take_text(json_ctx *x, hl_field fld, const cJSON *v, unsigned l
     }
     char vb[80];
     show_value(v, vb, sizeof vb);
-    return json_error(err, x->fs, line, where, "expected a string ('%s')", vb);
+    return json_error(err, x->fs, line, where_of(where, rowpath, section, v),
+                      "expected a string ('%s')", vb);
 }
 
 /* A numeric value: string ("14.68", "-", "1,234"), number, or null. Returns the cell kind. */
@@ -118,10 +158,7 @@ static hl_status take_member(json_ctx *x, const char *section, const cJSON *m, u
                              const char *rowpath, uint64_t *seen, hl_error *err)
 {
     char where[300];
-    snprintf(where, sizeof where, "%s%s.%.200s", rowpath, section, m->string ? m->string : "?");
-    char folded[256];
-    hl_col_fold(m->string, strlen(m->string), folded, sizeof folded);
-    hl_colmap cm = hl_col_lookup(folded);
+    hl_colmap cm = key_map(x, m->string);
     int bit = -1;
     if (cm.type == HL_COL_FIELD)
         bit = cm.index;
@@ -132,7 +169,8 @@ static hl_status take_member(json_ctx *x, const char *section, const cJSON *m, u
     if (bit >= 0) {
         /* Two keys for one thing (duplicate keys, or two aliases): refuse to guess. */
         if (*seen & (1ull << bit))
-            return json_error(err, x->fs, line, where, "duplicate key for '%s'",
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, m),
+                              "duplicate key for '%s'",
                               cm.type == HL_COL_FIELD     ? hl_field_name((hl_field)cm.index)
                               : cm.type == HL_COL_COUNTER ? hl_counter_name((hl_counter)cm.index)
                                                           : "stat_time_day");
@@ -143,18 +181,20 @@ static hl_status take_member(json_ctx *x, const char *section, const cJSON *m, u
         return HL_OK;
     case HL_COL_DATE: {
         if (!cJSON_IsString(m))
-            return json_error(err, x->fs, line, where, "expected a date string");
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, m),
+                              "expected a date string");
         const char *why;
         if (hl_parse_date(m->valuestring, strlen(m->valuestring), &x->b.row.day, &why) < 0) {
             char vb[80];
             show_value(m, vb, sizeof vb);
-            return json_error(err, x->fs, line, where, "%s ('%s')", why, vb);
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, m),
+                              "%s ('%s')", why, vb);
         }
         x->b.row.present |= 1u << 31; /* date seen (bit cleared before emit) */
         return HL_OK;
     }
     case HL_COL_FIELD:
-        return take_text(x, (hl_field)cm.index, m, line, where, err);
+        return take_text(x, (hl_field)cm.index, m, line, rowpath, section, err);
     case HL_COL_COUNTER:
     case HL_COL_EXTRA: {
         double v = 0;
@@ -175,7 +215,8 @@ static hl_status take_member(json_ctx *x, const char *section, const cJSON *m, u
         if (k == HL_CELL_BAD) {
             char vb[80];
             show_value(m, vb, sizeof vb);
-            return json_error(err, x->fs, line, where, "%s ('%s')", why, vb);
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, m),
+                              "%s ('%s')", why, vb);
         }
         if (k == HL_CELL_LT5) {
             if (x->fs->lt5_count++ == 0) {
@@ -189,7 +230,7 @@ static hl_status take_member(json_ctx *x, const char *section, const cJSON *m, u
         if (v < 0) {
             char vb[80];
             show_value(m, vb, sizeof vb);
-            return json_error(err, x->fs, line, where, "%s ('%s')",
+            return json_error(err, x->fs, line, where_of(where, rowpath, section, m), "%s ('%s')",
                               cm.index == HL_C_SPEND || cm.index == HL_C_PURCHASE_VALUE
                                   ? "negative amount"
                                   : "negative count",
@@ -352,7 +393,7 @@ static int read_line(FILE *f, char **buf, size_t *cap, size_t *len, size_t max)
     size_t n = 0;
     int c;
     int any = 0;
-    while ((c = fgetc(f)) != EOF) {
+    while ((c = getc_unlocked(f)) != EOF) { /* one thread reads the file */
         any = 1;
         if (c == '\n')
             break;
