@@ -49,6 +49,53 @@ static int rawfield(lua_State *L, int idx, const char *k)
 }
 
 /* A string field: NULL when absent; -1 via *err when present but wrong. Copies. */
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one (overlong,
+ * surrogate, beyond U+10FFFF, truncated). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/* A rule's string as text: every byte that is not part of valid UTF-8 (a title cut with
+ * string.sub in the middle of a character, any byte string) becomes U+FFFD, so briefs.json
+ * stays JSON text and the report stays readable. Owned by the caller; NULL on OOM. */
+static char *utf8_dup(const char *s, size_t len)
+{
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t l = utf8_seq((const unsigned char *)s + i, len - i);
+        if (l) {
+            memcpy(out + o, s + i, l);
+            o += l;
+            i += l;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static char *str_field(runctx *x, lua_State *L, int idx, const char *k, const char *where,
                        int required, int *err)
 {
@@ -61,7 +108,7 @@ static char *str_field(runctx *x, lua_State *L, int idx, const char *k, const ch
             *err = bad(x, "%s.%s is longer than %d bytes", where, k, MAX_STR);
         else if (memchr(s, '\0', len))
             *err = bad(x, "%s.%s contains a NUL byte", where, k);
-        else if (!(out = strdup(s)))
+        else if (!(out = utf8_dup(s, len)))
             *err = bad(x, "out of memory");
     } else if (t == LUA_TNIL) {
         if (required)
@@ -197,8 +244,10 @@ static int read_details(runctx *x, lua_State *L, int ai, const char *where, hl_a
         memset(d, 0, sizeof *d);
         int vt = lua_type(L, -1);
         if (vt == LUA_TSTRING && lua_rawlen(L, -1) <= MAX_STR) {
+            size_t sl;
+            const char *sv = lua_tolstring(L, -1, &sl);
             d->kind = HL_DETAIL_STRING;
-            d->s = strdup(lua_tostring(L, -1));
+            d->s = utf8_dup(sv, strnlen(sv, sl));
         } else if (vt == LUA_TNUMBER && isfinite(lua_tonumber(L, -1))) {
             d->kind = HL_DETAIL_NUMBER;
             d->n = lua_tonumber(L, -1);
@@ -213,7 +262,7 @@ static int read_details(runctx *x, lua_State *L, int ai, const char *where, hl_a
             lua_pop(L, 3);
             return rc;
         }
-        d->key = strdup(lua_tostring(L, -2));
+        d->key = utf8_dup(lua_tostring(L, -2), strlen(lua_tostring(L, -2)));
         a->ndetails++;
         lua_pop(L, 1);
     }
@@ -325,8 +374,10 @@ static int read_brief(runctx *x, lua_State *L, int idx, const char *where, hl_br
         br->notes = calloc(nn ? nn : 1, sizeof *br->notes);
         for (size_t i = 0; br->notes && i < nn; i++) {
             if (lua_rawgeti(L, ni, (lua_Integer)i + 1) == LUA_TSTRING &&
-                lua_rawlen(L, -1) <= MAX_STR)
-                br->notes[br->nnotes++] = strdup(lua_tostring(L, -1));
+                lua_rawlen(L, -1) <= MAX_STR) {
+                const char *nt = lua_tostring(L, -1);
+                br->notes[br->nnotes++] = utf8_dup(nt, strlen(nt));
+            }
             lua_pop(L, 1);
         }
     } else if (t != LUA_TNIL) {
