@@ -140,7 +140,8 @@ static void comparison(writer *w, const hl_comparison *c, int bayes)
     str(w, "method", c->method);
     str(w, "decision", hl_decision_name(c->decision));
     key(w, "counts");
-    fprintf(w->f, "{\"x\": ");
+    /* fputs and hl_json_number rather than fprintf: this runs for every comparison */
+    fputs("{\"x\": ", w->f);
     hl_json_number(w->f, c->x);
     fputs(", \"n\": ", w->f);
     hl_json_number(w->f, c->n);
@@ -148,11 +149,17 @@ static void comparison(writer *w, const hl_comparison *c, int bayes)
     hl_json_number(w->f, c->x_ref);
     fputs(", \"n_ref\": ", w->f);
     hl_json_number(w->f, c->n_ref);
-    fprintf(w->f, ", \"days\": %d, \"days_ref\": %d, \"phi\": ", c->days, c->days_ref);
+    fputs(", \"days\": ", w->f);
+    hl_json_number(w->f, c->days);
+    fputs(", \"days_ref\": ", w->f);
+    hl_json_number(w->f, c->days_ref);
+    fputs(", \"phi\": ", w->f);
     hl_json_number(w->f, c->phi);
-    fprintf(w->f, ", \"phi_estimated\": %s, \"phi_df\": ", c->phi_fallback ? "false" : "true");
+    fputs(c->phi_fallback ? ", \"phi_estimated\": false, \"phi_df\": "
+                          : ", \"phi_estimated\": true, \"phi_df\": ",
+          w->f);
     hl_json_number(w->f, c->phi_df);
-    fprintf(w->f, ", \"below_minimum\": %s}", c->gated ? "true" : "false");
+    fputs(c->gated ? ", \"below_minimum\": true}" : ", \"below_minimum\": false}", w->f);
     key(w, "needed");
     if (c->decision == HL_DEC_UNDECIDED) {
         /* the object has its own "status" for its nulls; the comparison's pending reasons are
@@ -280,7 +287,9 @@ static void ad(writer *w, const hl_ad_view *a)
     key(w, "counters");
     fputc('{', w->f);
     for (int c = 0; c < HL_NCOUNTERS; c++) {
-        fprintf(w->f, "%s\"%s\": ", c ? ", " : "", hl_counter_name((hl_counter)c));
+        fputs(c ? ", \"" : "\"", w->f);
+        fputs(hl_counter_name((hl_counter)c), w->f);
+        fputs("\": ", w->f);
         if (a->present & (1u << c))
             hl_json_number(w->f, a->v[c]);
         else
@@ -291,7 +300,9 @@ static void ad(writer *w, const hl_ad_view *a)
     fputc('{', w->f);
     for (int m = 0; m < HL_NMETRICS; m++) {
         double v;
-        fprintf(w->f, "%s\"%s\": ", m ? ", " : "", hl_metric_info((hl_metric)m)->name);
+        fputs(m ? ", \"" : "\"", w->f);
+        fputs(hl_metric_info((hl_metric)m)->name, w->f);
+        fputs("\": ", w->f);
         if (hl_metric_compute((hl_metric)m, a->v, a->present, &v))
             hl_json_number(w->f, v);
         else
