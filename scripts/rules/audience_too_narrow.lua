@@ -10,9 +10,12 @@ rule {
   run = function(ctx)
     local d = ctx.diagnosis
     local s = ctx.subject
-    local freq = d.effect
+    -- the engine's effect is the share of impressions beyond its threshold, (f - max) / f; the
+    -- daily frequency itself is in the summary ("shows its ads 4.20 times a day")
+    local freq = tonumber(string.match(d.summary or "", "([%d%.]+) times a day"))
     if not freq or freq <= 0 then freq = nil end
     local lift = freq and freq > TARGET and math.floor((TARGET / freq - 1) * 100 - 0.5) / 100 or -0.2
+    if lift < -0.95 then lift = -0.95 end
     local days = tonumber(string.match(d.summary or "", "last (%d+) day"))
     return {
       title = "Broaden ad group " .. (s.adgroup_name or s.adgroup_id or "?") ..
