@@ -109,7 +109,7 @@ for s in $SIZES; do
     R[$s,$c.wall]=$(col "$c.$s" 1); R[$s,$c.cpu]=$(col "$c.$s" 2); R[$s,$c.rss]=$(col "$c.$s" 3)
   done
   for st in ingest aggregate output; do R[$s,m.$st]=$(stage "metrics.$s" "$st"); done
-  for st in ingest compare aggregate tests trends diagnose rules recipes outputs; do R[$s,a.$st]=$(stage "analyze.$s" "$st"); done
+  for st in ingest templates compare aggregate tests trends diagnose rules recipes outputs; do R[$s,a.$st]=$(stage "analyze.$s" "$st"); done
   if [ "$SKIP_RUN" = 0 ]; then
     R[$s,r.ingest]=$(runstep "run.$s" "locked" "ingested")
     R[$s,r.analyse]=$(runstep "run.$s" "ingested" "wrote")
@@ -155,7 +155,7 @@ for k in range(n):
     t = open(glob.glob(f"{work}/shard.{n}.{k}.t")[0]).read().split()
     wall.append(float(t[0])); cpu.append(float(t[1])); rss.append(float(t[2]))
 m = open(f"{work}/merge.{n}.t").read().split()
-print(" ".join(out), f"{max(cpu):.2f} {sum(cpu):.2f} {max(rss):.0f} {float(m[1]):.2f} {rows / n / statistics.mean(cpu):.0f}")
+print(" ".join(out), f"{max(cpu):.2f} {sum(cpu):.2f} {max(rss):.0f} {float(m[1]):.2f} {float(m[2]):.0f} {rows / n / statistics.mean(cpu):.0f}")
 EOF
 )
     SHARDS="$SHARDS$N $line
@@ -163,7 +163,9 @@ EOF
   done
 fi
 
-# ---- the report
+# ---- the report (a hand-written part after a "<!-- notes -->" line is kept across runs)
+NOTES=""
+[ -f "$OUT" ] && NOTES=$(sed -n '/^<!-- notes -->/,$p' "$OUT")
 {
   echo "# hookline benchmark results"
   echo
@@ -197,11 +199,11 @@ fi
   echo
   echo "## Full analysis (\`hookline analyze\`: findings, rules, briefs, recipes, report)"
   echo
-  echo "| rows | cpu s | wall s | rows/s | µs/row | peak RSS MB | ingest | compare (aggregate + tests + trends + diagnose) | rules | recipes | outputs |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+  echo "| rows | cpu s | wall s | rows/s | µs/row | peak RSS MB | ingest | templates | compare (aggregate + tests + trends + diagnose) | rules | recipes | outputs |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
   for s in $SIZES; do
     c=${R[$s,analyze.cpu]}
-    echo "| $s | $(fmt "$c") | $(fmt "${R[$s,analyze.wall]}") | $(rate "${R[$s,rows]}" "$c") | $(awk -v t="$c" -v n="${R[$s,rows]}" 'BEGIN {printf "%.2f", t / n * 1e6}') | $(fmt "${R[$s,analyze.rss]}") | $(fmt "${R[$s,a.ingest]}") | $(fmt "${R[$s,a.compare]}") ($(fmt "${R[$s,a.aggregate]}") + $(fmt "${R[$s,a.tests]}") + $(fmt "${R[$s,a.trends]}") + $(fmt "${R[$s,a.diagnose]}")) | $(fmt "${R[$s,a.rules]}") | $(fmt "${R[$s,a.recipes]}") | $(fmt "${R[$s,a.outputs]}") |"
+    echo "| $s | $(fmt "$c") | $(fmt "${R[$s,analyze.wall]}") | $(rate "${R[$s,rows]}" "$c") | $(awk -v t="$c" -v n="${R[$s,rows]}" 'BEGIN {printf "%.2f", t / n * 1e6}') | $(fmt "${R[$s,analyze.rss]}") | $(fmt "${R[$s,a.ingest]}") | $(fmt "${R[$s,a.templates]}") | $(fmt "${R[$s,a.compare]}") ($(fmt "${R[$s,a.aggregate]}") + $(fmt "${R[$s,a.tests]}") + $(fmt "${R[$s,a.trends]}") + $(fmt "${R[$s,a.diagnose]}")) | $(fmt "${R[$s,a.rules]}") | $(fmt "${R[$s,a.recipes]}") | $(fmt "${R[$s,a.outputs]}") |"
   done
   echo
   echo "Stage columns are CPU seconds from \`hookline analyze --timings\`."
@@ -222,11 +224,13 @@ fi
     echo "Each shard ran as its own process, one after another; a fleet runs them side by side, so the"
     echo "night takes the slowest shard. Ids compared with the single-process run of the same data."
     echo
-    echo "| N | brief ids single / merged / shared | recipe ids single / merged / shared | slowest shard cpu s | all shards cpu s | largest shard RSS MB | merge cpu s | rows/s per shard (cpu) |"
-    echo "|---:|---|---|---:|---:|---:|---:|---:|"
-    printf '%s' "$SHARDS" | while read -r n b r mx sum rss mg per; do
-      [ -n "$n" ] && echo "| $n | $b | $r | $mx | $sum | $rss | $mg | $per |"
+    echo "| N | brief ids single / merged / shared | recipe ids single / merged / shared | slowest shard cpu s | all shards cpu s | largest shard RSS MB | merge cpu s | merge RSS MB | rows/s per shard (cpu) |"
+    echo "|---:|---|---|---:|---:|---:|---:|---:|---:|"
+    printf '%s' "$SHARDS" | while read -r n b r mx sum rss mg mrss per; do
+      [ -n "$n" ] && echo "| $n | $b | $r | $mx | $sum | $rss | $mg | $mrss | $per |"
     done
   fi
-} > "$OUT"
+  if [ -n "$NOTES" ]; then echo; printf '%s\n' "$NOTES"; fi
+} > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
 log "wrote $OUT"
