@@ -351,6 +351,19 @@ static hl_status walk(lua_State *L, hl_config *tmp, const char *file, const char
                 return bad(err, file, "'%s' must be a string of at most %d bytes", path,
                            (int)k->max);
             }
+            /* a URL with user:password@ holds a secret: refused here, so no command (config
+             * check included) ever prints it back; credentials come from the environment */
+            const char *sch = strstr(sv, "://");
+            if (sch) {
+                size_t al = strcspn(sch + 3, "/?#");
+                if (memchr(sch + 3, '@', al)) {
+                    lua_pop(L, 2);
+                    return bad(err, file,
+                               "'%s': credentials in a URL are not accepted (use the environment "
+                               "variables documented for the command)",
+                               path);
+                }
+            }
             store_str(tmp, k, sv);
             lua_pop(L, 1);
             continue;

@@ -727,8 +727,6 @@ class Configs(Case):
                     self.assertEqual(files_under(os.path.join(d, "out")) if
                                      os.path.isdir(os.path.join(d, "out")) else [], [])
 
-    @known_bug("`config check` accepts deliver.webhook/mail.smtp/tiktok.api_base URLs with "
-               "user:password and prints them back (the password on stdout), exit 0")
     def test_url_with_credentials_in_the_config_check(self):
         for key, text in self.credential_configs().items():
             with self.sub(setting=key):
