@@ -455,9 +455,36 @@ void hl_config_print(FILE *f, const hl_config *cfg)
         case K_ADJUST:
             fprintf(f, "\"%s\"", hl_stats_adjust_method_name((hl_stats_adjust_method)(int)v));
             break;
-        case K_STR:
-            fprintf(f, "[==[%s]==]", (const char *)cfg + k->off);
+        case K_STR: {
+            /* a long bracket whose level the value cannot close early (no "]=*]" of that level
+             * inside, nor "]=*" at its end); a newline after the opening bracket, which Lua
+             * drops, so a value starting with a line break keeps it */
+            const char *sv = (const char *)cfg + k->off;
+            size_t svl = strlen(sv);
+            int plain = 1;
+            for (size_t q = 0; q < svl && plain; q++)
+                plain = (unsigned char)sv[q] >= 0x20 && sv[q] != '"' && sv[q] != '\\' &&
+                        sv[q] != 0x7f;
+            if (plain) { /* the common case reads as it is typed */
+                fprintf(f, "\"%s\"", sv);
+                break;
+            }
+            int lv = 0;
+            for (;; lv++) {
+                char close[40];
+                close[0] = ']';
+                memset(close + 1, '=', (size_t)lv);
+                close[lv + 1] = ']';
+                close[lv + 2] = '\0';
+                size_t tl = (size_t)lv + 1;
+                int ends = svl >= tl && memcmp(sv + svl - tl, close, tl) == 0;
+                if ((!strstr(sv, close) && !ends) || lv >= 32)
+                    break;
+            }
+            fprintf(f, "[%.*s[\n%s]%.*s]", lv, "================================", sv, lv,
+                    "================================");
             break;
+        }
         }
         fprintf(f, ",  -- %s\n", k->help);
     }

@@ -689,9 +689,6 @@ class Configs(Case):
             with self.sub(config=name):
                 self.refused_everywhere(config_file(name, text), [key])
 
-    @known_bug("`config check` prints string settings as [==[...]==] verbatim: a value holding "
-               "\"]==]\" (or ending in \"]==\") ends the literal early, one starting with a "
-               "line break loses it (fuzz_config, tests/fuzz/known_bugs/config)")
     def test_config_check_prints_a_config_that_reads_back(self):
         for name, value in [("long_bracket", "a]==]b"), ("trailing", "x]=="),
                             ("leading_newline", "\nx")]:
