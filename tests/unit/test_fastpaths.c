@@ -298,8 +298,8 @@ static void test_table_floor(void)
         CHECK_INT(hl_table_aggregate(all, HL_LEVEL_AD, l1, l1, 1, &one, &e1), HL_OK);
         for (size_t i = 0; i < hl_agg_count(one); i++) {
             const hl_agg_row *x = hl_agg_row_at(one, i);
-            int a = -1;
-            sscanf(x->text[HL_F_AD_NAME], "ad %d", &a);
+            const char *an = x->text[HL_F_AD_NAME];
+            int a = an && strncmp(an, "ad ", 3) == 0 ? (int)strtol(an + 3, NULL, 10) : -1;
             int d = l1 - 20000;
             if (x->present & 1u)
                 CHECK(x->v[0] == (double)((a * 31 + d * 17) % 1000) / (a % 2 ? 1000.0 : 100.0));
