@@ -569,13 +569,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const hl_rule_error *re = hl_briefs_errors(b, &nerr);
     /* the bundled pack must cope with any findings the loader accepts */
     for (size_t i = 0; i < nerr; i++) {
-        /* known bug 1 (README.md): audience_too_narrow rounds the expected lift below -1 for a
-         * daily frequency above ~133, and the host refuses the brief */
-        if (!hl_fuzz_strict() && strstr(re[i].file, "audience_too_narrow.lua") &&
-            strstr(re[i].message, "expected_lift must be"))
-            continue;
-        /* known bug 3: winner takes its first evidence as a comparison on the goal metric; a
-         * trend there (hand-written findings) makes its hypothesis metric e.g. 'cpm_vs_account' */
+        /* known bug (README.md, "Findings" 5): winner takes its first evidence as a
+         * comparison on the goal metric; a trend there (hand-written findings) makes its
+         * hypothesis metric e.g. 'cpm_vs_account' */
         if (!hl_fuzz_strict() && strstr(re[i].file, "winner.lua") &&
             strstr(re[i].message, "is not a metric name"))
             continue;
@@ -604,7 +600,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     out = capture(w_html, b, NULL, &len, "report.html");
     if (clean)
         HL_FUZZ_CHECK(hl_fuzz_utf8(out, len), "report.html is not valid UTF-8");
-    HL_FUZZ_CHECK(!strstr(out, "<script") && !strstr(out, "<img"), "markup from a name in the report");
+    HL_FUZZ_CHECK(!strstr(out, "<script") && !strstr(out, "<img"),
+                  "markup from a name in the report");
     free(out);
 
     hl_recipes *rec = NULL;

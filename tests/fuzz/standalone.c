@@ -91,7 +91,8 @@ static int run_file(const char *path)
         survivors++;
     } else {
         fprintf(stderr, "%s: %s: still crashes (%s %d), as expected\n", prog, path,
-                WIFSIGNALED(ws) ? "signal" : "exit", WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+                WIFSIGNALED(ws) ? "signal" : "exit",
+                WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
     }
     return 0;
 }
@@ -175,7 +176,8 @@ int main(int argc, char **argv)
     for (int i = first; i < argc; i++)
         rc |= run_path(argv[i], &count);
     if (expect_crash)
-        fprintf(stderr, "%s: %zu inputs, %zu still crash\n", prog, count, count - (size_t)survivors);
+        fprintf(stderr, "%s: %zu inputs, %zu still crash\n", prog, count,
+                count - (size_t)survivors);
     else
         fprintf(stderr, "%s: %zu inputs, no crash\n", prog, count);
     return rc || count == 0 || survivors > 0;
