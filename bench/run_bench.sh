@@ -78,6 +78,7 @@ runstep() { # median ms between two `run --timings` steps (matched by the start 
   cat "$WORK"/"$1".*.err | awk -v a="$2" -v b="$3" '
       /^hookline: \[/ { t = $0; sub(/^hookline: \[ */, "", t); ms = t + 0; sub(/^hookline: \[ *[0-9]+ ms\] /, "");
                         if (index($0, a) == 1) t0 = ms; if (index($0, b) == 1 && t0 != "") { print (ms - t0) / 1000; t0 = "" } }' | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0fx", a / b; else printf "n/a (< 0.01 s)" }'; }
 rows_of() { awk -v s="$1" 'BEGIN {printf "%d", s + 0}'; }
 fmt() { awk -v x="$1" 'BEGIN { if (x == "nan" || x == "") print "–"; else if (x >= 100) printf "%.0f", x; else if (x >= 10) printf "%.1f", x; else printf "%.2f", x }'; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t <= 0) print "–"; else if (n / t >= 1e6) printf "%.2f M", n / t / 1e6; else printf "%.0f k", n / t / 1e3 }'; }
@@ -192,7 +193,7 @@ NOTES=""
   echo "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"
   for s in $SIZES; do
     c=${R[$s,metrics.cpu]}
-    echo "| $s | ${R[$s,mb]} | $(fmt "$c") | $(fmt "${R[$s,metrics.wall]}") | $(rate "${R[$s,rows]}" "$c") | $(awk -v m="${R[$s,mb]}" -v t="$c" 'BEGIN {printf "%.0f", m / t}') | $(fmt "${R[$s,metrics.rss]}") | $(fmt "${R[$s,m.ingest]}") / $(fmt "${R[$s,m.aggregate]}") / $(fmt "${R[$s,m.output]}") | $(awk -v a="$c" -v b="${R[$s,wc]}" 'BEGIN {printf "%.0fx", b > 0 ? a / b : 0}') | $(awk -v a="$c" -v b="${R[$s,cat]}" 'BEGIN {printf "%.0fx", b > 0 ? a / b : 0}') | $(fmt "${R[$s,metricsapi.cpu]}"), $(rate "${R[$s,rows]}" "${R[$s,metricsapi.cpu]}"), $(fmt "${R[$s,metricsapi.rss]}") |"
+    echo "| $s | ${R[$s,mb]} | $(fmt "$c") | $(fmt "${R[$s,metrics.wall]}") | $(rate "${R[$s,rows]}" "$c") | $(awk -v m="${R[$s,mb]}" -v t="$c" 'BEGIN {printf "%.0f", m / t}') | $(fmt "${R[$s,metrics.rss]}") | $(fmt "${R[$s,m.ingest]}") / $(fmt "${R[$s,m.aggregate]}") / $(fmt "${R[$s,m.output]}") | $(ratio "$c" "${R[$s,wc]}") | $(ratio "$c" "${R[$s,cat]}") | $(fmt "${R[$s,metricsapi.cpu]}"), $(rate "${R[$s,rows]}" "${R[$s,metricsapi.cpu]}"), $(fmt "${R[$s,metricsapi.rss]}") |"
   done
   echo
   echo "\`wc -l\` / \`cat > /dev/null\` on the same file took (cpu s):$(for s in $SIZES; do printf ' %s: %s / %s;' "$s" "$(fmt "${R[$s,wc]}")" "$(fmt "${R[$s,cat]}")"; done)"

@@ -48,7 +48,10 @@ struct hl_table {
     hl_strpool *strings;
     hl_entity *entities[4];
     size_t nentities[4], entcap[4];
-    hl_u64map entity_index[4]; /* key string index -> entity */
+    /* key string index + 1 (0: no key) -> entity, HL_NONE where none: string indices are
+     * dense, so a plain array finds an entity in one access instead of a hash probe */
+    uint32_t *entity_of[4];
+    size_t entity_of_cap[4];
     hl_cell *cells;
     size_t ncells, cellcap;
     hl_addays *addays; /* per ad entity */

@@ -56,7 +56,6 @@ hl_table *hl_table_new(void)
         return NULL;
     }
     for (int l = 0; l < 4; l++)
-        hl_u64map_init(&t->entity_index[l]);
     t->first_day = INT32_MAX;
     t->last_day = INT32_MIN;
     for (int f = 0; f < HL_NFIELDS; f++)
@@ -78,7 +77,7 @@ void hl_table_free(hl_table *t)
     free(t->addays);
     hl_u64map_destroy(&t->day_cells);
     for (int l = 0; l < 4; l++) {
-        hl_u64map_destroy(&t->entity_index[l]);
+        free(t->entity_of[l]);
         free(t->entities[l]);
     }
     free(t->cells);
@@ -123,15 +122,22 @@ static uint32_t intern(hl_table *t, int f, const char *s)
 static uint32_t entity_for(hl_table *t, int l, const hl_row *row, const uint32_t *txt)
 {
     uint32_t keystr = txt[level_key[l]];
-    uint64_t key = keystr == HL_NONE ? UINT64_MAX - 1 : keystr; /* "no advertiser id" is one */
+    /* "no advertiser id" is one entity, in slot 0 */
+    size_t key = keystr == HL_NONE ? 0 : (size_t)keystr + 1;
     int found;
     uint32_t *slot = NULL;
     if (t->last_ent[l] != HL_NONE && t->last_key[l] == key) {
         found = 1;
     } else {
-        slot = hl_u64map_upsert(&t->entity_index[l], key, &found);
-        if (!slot)
-            return HL_NONE;
+        if (key >= t->entity_of_cap[l]) {
+            size_t cap = t->entity_of_cap[l];
+            if (grow((void **)&t->entity_of[l], &t->entity_of_cap[l], key + 1, sizeof(uint32_t)) <
+                0)
+                return HL_NONE;
+            memset(t->entity_of[l] + cap, 0xff, (t->entity_of_cap[l] - cap) * sizeof(uint32_t));
+        }
+        slot = &t->entity_of[l][key];
+        found = *slot != HL_NONE;
     }
     uint32_t idx;
     if (found) {
