@@ -538,9 +538,18 @@ class Pull(PullCase):
                                     "no longer wait after repeated 40100 (per-minute limits)")
 
     def test_server_error_codes(self):
+        # Each code is pinned to one request of the pull (advertiser, window, page), so every
+        # code is met whatever order the concurrent advertisers' requests arrive in; counting
+        # requests globally ("nth") made the last codes depend on the interleaving.
         codes = [50000, 50002, 51021, 60001, 20001, 40200, 40201, 40202, 40700]
-        faults = [{"kind": "code", "code": c, "nth": [2 + 2 * i]} for i, c in enumerate(codes)]
-        faults.append({"kind": "code", "code": 50000, "adv": B, "first": 2})
+        w1, w2 = MID0, "2026-03-02"
+        slots = [(A, w1, 1), (A, w1, 2), (A, w1, 3), (A, w2, 1), (A, w2, 2), (A, w2, 3),
+                 (B, w1, 1), (B, w2, 1), (B, w2, 2)]
+        faults = [{"kind": "code", "code": 50000, "adv": B, "start": w1, "page": 1, "first": 2}]
+        for c, (adv, start, page) in zip(codes, slots):
+            n = 3 if (adv, start, page) == (B, w1, 1) else 1   # after the two 50000s above
+            faults.append({"kind": "code", "code": c, "adv": adv, "start": start, "page": page,
+                           "nth": [n]})
         self.start(faults)
         r = self.pull([A, B], MID0, MID1)
         self.assertEqual(r.rc, 0, r)
