@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/jsonr.h"
 #include "ingest/columns.h"
 #include "ingest/internal.h"
 
@@ -78,6 +79,25 @@ static hl_status json_error(hl_error *err, const hl_file_state *fs, unsigned lon
     if (line)
         return hl_error_set(err, HL_EINPUT, fs->path, line, 1, "%s: %s", where, msg);
     return hl_error_set(err, HL_EINPUT, fs->path, 0, 0, "%s: %s", where, msg);
+}
+
+/* A key as it may be shown in a message: control bytes as '?', cut at cap. */
+static void show_key(const char *k, char *buf, size_t cap)
+{
+    size_t o = 0;
+    for (; *k && o + 4 < cap; k++)
+        buf[o++] = (unsigned char)*k < 0x20 ? '?' : *k;
+    if (*k)
+        buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+    buf[o] = '\0';
+}
+
+static hl_status body_dup(hl_error *err, const hl_file_state *fs, const char *at, const char *key)
+{
+    char shown[80];
+    show_key(key, shown, sizeof shown);
+    return hl_error_set(err, HL_EINPUT, fs->path, 0, 0,
+                        "%s%s: duplicate key in the response (which one is meant?)", at, shown);
 }
 
 static void show_value(const cJSON *v, char *buf, size_t cap)
@@ -250,6 +270,13 @@ static hl_status take_row(json_ctx *x, const cJSON *row, unsigned long line, con
     if (!cJSON_IsObject(row))
         return json_error(err, x->fs, line, rowpath[0] ? rowpath : "row",
                           "expected an object with \"dimensions\" and \"metrics\"");
+    const char *dup = hl_json_duplicate_key(row);
+    if (dup) {
+        char shown[80];
+        show_key(dup, shown, sizeof shown);
+        return json_error(err, x->fs, line, rowpath[0] ? rowpath : "row",
+                          "duplicate key \"%s\" (which one is meant?)", shown);
+    }
     hl__builder_reset(&x->b);
     x->nidbuf = 0;
     x->b.row.line = line;
@@ -347,6 +374,9 @@ static hl_status take_document(json_ctx *x, const cJSON *doc, hl_error *err)
     if (!cJSON_IsObject(doc))
         return hl_error_set(err, HL_EINPUT, x->fs->path, 0, 0,
                             "not a TikTok report: expected a JSON object or array");
+    const char *dup = hl_json_duplicate_key(doc);
+    if (dup)
+        return body_dup(err, x->fs, "", dup);
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(doc, "code");
     if (code) {
         if (!cJSON_IsNumber(code))
@@ -362,6 +392,8 @@ static hl_status take_document(json_ctx *x, const cJSON *doc, hl_error *err)
                                 code->valuedouble, mb[0] ? mb : "(no message)");
         }
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
+        if ((dup = hl_json_duplicate_key(data)) != NULL)
+            return body_dup(err, x->fs, "data.", dup);
         const cJSON *list = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, "list")
                                                  : NULL;
         if (!cJSON_IsArray(list))

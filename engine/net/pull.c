@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/hash.h"
+#include "common/jsonr.h"
 #include "hookline/ingest.h"
 #include "hookline/output.h"
 #include "net/internal.h"
@@ -349,6 +350,11 @@ static void on_page(puller *p, job *j, cJSON *data)
                 retry(p, j, 0, "a row without dimensions.ad_id / stat_time_day");
                 return;
             }
+            if (hl_json_duplicate_key(row) || hl_json_duplicate_key(dims) ||
+                hl_json_duplicate_key(cJSON_GetObjectItemCaseSensitive(row, "metrics"))) {
+                retry(p, j, 0, "a row with a duplicate key");
+                return;
+            }
             char key[128];
             snprintf(key, sizeof key, "%.60s|%.30s", ad, day);
             int added;
@@ -446,6 +452,15 @@ static void on_done(puller *p, job *j, CURLcode res)
     if (!doc || !cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
         retry(p, j, 0, "a truncated or non-JSON body");
+        return;
+    }
+    /* "code", "data", "list" or "page_info" twice: cJSON would use the first; which one the
+     * server meant is unknowable, so the answer is as bad as a truncated one. */
+    const cJSON *dd = cJSON_GetObjectItemCaseSensitive(doc, "data");
+    if (hl_json_duplicate_key(doc) || hl_json_duplicate_key(dd) ||
+        hl_json_duplicate_key(cJSON_GetObjectItemCaseSensitive(dd, "page_info"))) {
+        cJSON_Delete(doc);
+        retry(p, j, 0, "a body with a duplicate key");
         return;
     }
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(doc, "code");

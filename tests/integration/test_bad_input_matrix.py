@@ -429,16 +429,12 @@ class InputCommands(Case):
     def test_json_duplicate_dimension_key(self):
         self.each_command("dup_dimension_key", True, ["duplicate key"])
 
-    @known_bug("a JSON-lines row with \"metrics\" twice is accepted: the first object is used")
     def test_json_duplicate_row_key(self):
-        self.each_command("dup_row_key", False, ["duplicate key"])
+        self.each_command("dup_row_key", True, ["duplicate key"])
 
-    @known_bug("a response body with \"list\" twice is accepted: the first (empty) list is "
-               "used, every row is silently dropped, exit 0")
     def test_json_duplicate_list_key(self):
         self.each_command("dup_list_key", False, ["duplicate key"])
 
-    @known_bug("a response body with \"code\" twice is accepted: the last code is ignored")
     def test_json_duplicate_code_key(self):
         self.each_command("dup_code_key", False, ["duplicate key"])
 

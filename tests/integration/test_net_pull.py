@@ -560,6 +560,18 @@ class Pull(PullCase):
         for c in codes:
             self.assertIn(c, seen)
 
+    def test_duplicate_keys_are_not_guessed(self):
+        """A body with "list" twice (the first empty) is refused and asked again: taking either
+        list would be a guess, and taking the first loses the page without a word."""
+        self.start([{"kind": "dupkey", "adv": A, "page": 2, "first": 1},
+                    {"kind": "dupkey", "adv": B, "nth": [1]}])
+        r = self.pull([A, B], MID0, MID1)
+        self.assertEqual(r.rc, 0, r)
+        self.assert_rows(r, [A, B], MID0, MID1)
+        ents = report_entries(self.log())
+        self.assertEqual(sum(1 for e in ents if e["fault"] == "dupkey"), 2)
+        self.assertIn("duplicate key", r.err)
+
     def test_transport_faults(self):
         faults = [{"kind": "http", "status": 500, "nth": [1]},
                   {"kind": "http", "status": 502, "nth": [3]},

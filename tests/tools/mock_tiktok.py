@@ -44,6 +44,8 @@ later). A rule:
           "dup"       (page >= 2) the page starts with the last row of the previous page, same
                       total (a repeated (ad, date) key)
           "short"     one row of the page is left out, same total (rows do not add up)
+          "dupkey"    the real body with "list" given twice, the first one empty (a client
+                      that takes the first silently loses the page)
   match (all optional): "endpoint" ("report" default | "campaign" | "any"), "adv", "start"
           (start_date), "covers" (a date inside [start_date, end_date]), "page", "min_page",
           "campaign_filter" (true/false)
@@ -578,7 +580,7 @@ class Handler(BaseHTTPRequestHandler):
         elif rule.kind == "slow":
             time.sleep(s.get("delay_s", 3.0))
             return rule
-        elif rule.kind in ("vanish", "dup", "short"):
+        elif rule.kind in ("vanish", "dup", "short", "dupkey"):
             return rule
         else:
             raise ValueError("unknown fault kind " + rule.kind)
@@ -618,7 +620,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         rule = self._fault(st, req, entry)
         if rule is not None and rule.kind not in ("slow", "truncate", "cut", "vanish", "dup",
-                                                  "short"):
+                                                  "short", "dupkey"):
             return
         try:
             body, headers, meta = self._report_body(st, params, rule)
@@ -629,6 +631,10 @@ class Handler(BaseHTTPRequestHandler):
         entry.update(meta)
         entry["code"] = 0
         mode = rule.kind if rule is not None and rule.kind in ("truncate", "cut") else None
+        if rule is not None and rule.kind == "dupkey":
+            text = json.dumps(body, ensure_ascii=False)
+            self._send(200, text.replace('"list": [', '"list": [], "list": [', 1), headers=headers)
+            return
         self._json(body, headers=headers, mode=mode)
 
     def _report_body(self, st, params, rule):
