@@ -4,6 +4,7 @@
  * set: findings (evidence indices renumbered), briefs by priority, recipes, and the Markdown and
  * HTML reports rendered again from the merged data. Every shard must be for the same as-of.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,9 +248,8 @@ int hl_cli_merge(int argc, char **argv)
         int w = i == 0 ? hl_output_briefs_md(hl_atomic_stream(af), briefs)
                        : hl_output_report_html(hl_atomic_stream(af), briefs);
         if (w < 0) {
-            hl_atomic_abort(af);
-            hl_cli_errorf("merge: write error");
-            rc = HL_EEXTERNAL;
+            hl_atomic_fail(af, errno, &err);
+            rc = hl_cli_report(&err);
             goto out;
         }
         if (hl_atomic_commit(af, &err) != HL_OK) {

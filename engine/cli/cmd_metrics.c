@@ -4,6 +4,7 @@
  * Markdown. Nothing is written unless everything was read: bad input exits 2 before --output
  * is touched.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -686,12 +687,15 @@ int hl_cli_metrics(int argc, char **argv)
     free(names);
     free(kinds);
     if (werr || ferror(f)) {
+        int e = errno; /* the failed write's reason (ENOSPC, EIO, ...) */
         if (af) {
-            hl_atomic_abort(af);
+            hl_atomic_fail(af, e, &err);
             af = NULL;
+            rc = hl_cli_report(&err);
+        } else {
+            hl_cli_errorf("metrics: cannot write to standard output: %s", strerror(e ? e : EIO));
+            rc = HL_EEXTERNAL;
         }
-        hl_cli_errorf("metrics: write error");
-        rc = HL_EEXTERNAL;
         goto out;
     }
     if (af) {

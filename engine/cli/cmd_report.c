@@ -5,6 +5,7 @@
  * the templates. Templates and custom columns are validated before any input is read; nothing
  * is written unless the whole report could be built.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -514,12 +515,15 @@ int hl_cli_report_command(int argc, char **argv)
     }
     }
     if (werr || ferror(f)) {
+        int e = errno; /* the failed write's reason (ENOSPC, EIO, ...) */
         if (af) {
-            hl_atomic_abort(af);
+            hl_atomic_fail(af, e, &err);
             af = NULL;
+            rc = hl_cli_report(&err);
+        } else {
+            hl_cli_errorf("report: cannot write to standard output: %s", strerror(e ? e : EIO));
+            rc = HL_EEXTERNAL;
         }
-        hl_cli_errorf("report: write error");
-        rc = HL_EEXTERNAL;
         goto out;
     }
     if (af) {

@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "common/cleanup.h"
 #include "cli/template_out.h"
 #include "common/hash.h"
 #include "common/jsonw.h"
@@ -436,6 +437,7 @@ int hl_cli_run(int argc, char **argv)
     char **inputs = NULL, **advs = NULL;
     size_t ninputs = 0, nadvs = 0;
     char *token = NULL, *tmpdir = NULL, *lockpath = NULL;
+    int tmp_slot = -1; /* tmpdir's cleanup slot while it exists */
     int64_t run_id = 0;
     hl_error err;
     memset(&err, 0, sizeof err);
@@ -805,8 +807,14 @@ int hl_cli_run(int argc, char **argv)
     snprintf(old_dir, sizeof old_dir, "%.4000s/.%s.old.%ld", outroot, date, (long)getpid());
     sweep_leftovers(outroot);
     remove_dir(tmpdir);
-    if (mkdir(tmpdir, 0777) < 0) {
-        hl_cli_errorf("run: cannot create %s: %s", tmpdir, strerror(errno));
+    hl_cleanup_hold();
+    int mk = mkdir(tmpdir, 0777);
+    int mk_errno = errno;
+    if (mk == 0)
+        tmp_slot = hl_cleanup_add(tmpdir, 1);
+    hl_cleanup_release();
+    if (mk < 0) {
+        hl_cli_errorf("run: cannot create %s: %s", tmpdir, strerror(mk_errno));
         rc = HL_EEXTERNAL;
         goto out;
     }
@@ -817,6 +825,7 @@ int hl_cli_run(int argc, char **argv)
                            write_experiments, &xc, more, nmore};
     if (hl_output_run_dir(tmpdir, &outs, &err) != HL_OK) {
         remove_dir(tmpdir);
+        hl_cleanup_remove(tmp_slot);
         rc = hl_cli_report(&err);
         goto out;
     }
@@ -824,10 +833,13 @@ int hl_cli_run(int argc, char **argv)
     if (rename(tmpdir, final_dir) < 0) {
         if (had_old)
             rename(old_dir, final_dir);
+        remove_dir(tmpdir);
+        hl_cleanup_remove(tmp_slot);
         hl_cli_errorf("run: cannot move the outputs into %s: %s", final_dir, strerror(errno));
         rc = HL_EEXTERNAL;
         goto out;
     }
+    hl_cleanup_remove(tmp_slot);
     if (had_old)
         remove_dir(old_dir);
     {

@@ -3,12 +3,14 @@
  * and API rows), `hookline store prune|export|check`, and `hookline experiments` (launched
  * variants with their evidence).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "hookline/ingest.h"
+#include "hookline/output.h"
 #include "hookline/store.h"
 
 static const hl_cli_opt ingest_opts[] = {
@@ -123,17 +125,32 @@ int hl_cli_store(int argc, char **argv)
             fprintf(stderr, "hookline: pruned %zu ad-days\n", removed);
         rc = 0;
     } else if (strcmp(a.pos[0], "export") == 0) {
+        /* A backup is written whole or not at all: temp file + rename, like every output. */
         const char *o = hl_cli_get(&a, "output");
-        FILE *f = o ? fopen(o, "wb") : stdout;
-        if (!f) {
-            hl_cli_errorf("store: cannot write %s", o);
-            rc = HL_EEXTERNAL;
+        hl_atomic_file *af = NULL;
+        if (o && !(af = hl_atomic_open(o, &err))) {
+            rc = hl_cli_report(&err);
             goto out;
         }
+        FILE *f = af ? hl_atomic_stream(af) : stdout;
         hl_status st = hl_store_export(s, f, &err);
-        if (o && fclose(f) != 0)
-            st = HL_EEXTERNAL;
-        rc = st == HL_OK ? 0 : hl_cli_report(&err);
+        if (st != HL_OK) {
+            int e = errno;
+            if (af && ferror(f))
+                hl_atomic_fail(af, e, &err); /* names the file and the reason */
+            else
+                hl_atomic_abort(af);
+            rc = hl_cli_report(&err);
+            goto out;
+        }
+        if (af ? hl_atomic_commit(af, &err) != HL_OK : fflush(stdout) != 0) {
+            if (!af)
+                hl_error_set(&err, HL_EEXTERNAL, NULL, 0, 0,
+                             "cannot write to standard output: %s", strerror(errno));
+            rc = hl_cli_report(&err);
+            goto out;
+        }
+        rc = 0;
     } else if (strcmp(a.pos[0], "check") == 0) {
         int ok = hl_store_integrity_ok(s);
         printf("%s\n", ok ? "ok" : "integrity check failed");

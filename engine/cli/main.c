@@ -8,6 +8,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "common/cleanup.h"
 #include "hookline/hookline.h"
 
 static int cmd_version(int argc, char **argv);
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
 {
     /* GSL's default handler aborts the process; the library checks every status instead. */
     gsl_set_error_handler_off();
+    /* A SIGTERM (a cron timeout, a deploy) removes the temporary outputs being written. */
+    hl_cleanup_install();
 
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

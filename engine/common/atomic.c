@@ -4,6 +4,8 @@
  */
 #include "hookline/output.h"
 
+#include "common/cleanup.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@ struct hl_atomic_file {
     FILE *f;
     char *path;
     char *tmp;
+    int slot;  /* the tmp name's cleanup slot: a SIGTERM removes it */
     char *buf; /* the stream's buffer: outputs run to hundreds of MB, so 1 MiB writes, not 4 KiB */
 };
 
@@ -32,7 +35,10 @@ hl_atomic_file *hl_atomic_open(const char *path, hl_error *err)
         return NULL;
     }
     snprintf(a->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    hl_cleanup_hold(); /* a SIGTERM must not land between the create and the register */
     int fd = mkstemp(a->tmp);
+    a->slot = fd < 0 ? -1 : hl_cleanup_add(a->tmp, 0);
+    hl_cleanup_release();
     if (fd < 0) {
         hl_error_set(err, HL_EEXTERNAL, path, 0, 0, "cannot write: %s", strerror(errno));
         free(a->tmp);
@@ -49,6 +55,7 @@ hl_atomic_file *hl_atomic_open(const char *path, hl_error *err)
         hl_error_set(err, HL_EEXTERNAL, path, 0, 0, "cannot write: %s", strerror(errno));
         close(fd);
         unlink(a->tmp);
+        hl_cleanup_remove(a->slot);
         free(a->tmp);
         free(a->path);
         free(a);
@@ -93,6 +100,7 @@ hl_status hl_atomic_commit(hl_atomic_file *a, hl_error *err)
         st = hl_error_set(err, HL_EEXTERNAL, a->path, 0, 0, "cannot write: %s",
                           strerror(saved ? saved : EIO));
     }
+    hl_cleanup_remove(a->slot);
     free(a->tmp);
     free(a->path);
     free(a);
@@ -107,7 +115,16 @@ void hl_atomic_abort(hl_atomic_file *a)
         fclose(a->f);
     free(a->buf);
     unlink(a->tmp);
+    hl_cleanup_remove(a->slot);
     free(a->tmp);
     free(a->path);
     free(a);
+}
+
+hl_status hl_atomic_fail(hl_atomic_file *a, int errnum, hl_error *err)
+{
+    hl_status st = hl_error_set(err, HL_EEXTERNAL, a->path, 0, 0, "cannot write: %s",
+                                strerror(errnum ? errnum : EIO));
+    hl_atomic_abort(a);
+    return st;
 }

@@ -31,6 +31,10 @@ FILE *hl_atomic_stream(hl_atomic_file *f);
 hl_status hl_atomic_commit(hl_atomic_file *f, hl_error *err);
 /* Removes the temporary file. Accepts NULL. */
 void hl_atomic_abort(hl_atomic_file *f);
+/* A writer saw its stream fail: removes the temporary file, frees the handle and fills err
+ * with HL_EEXTERNAL naming the final path and errnum's reason (EIO when errnum is 0).
+ * Returns HL_EEXTERNAL. */
+hl_status hl_atomic_fail(hl_atomic_file *f, int errnum, hl_error *err);
 
 /* findings.json (schema "hookline.findings/1", the contract of the compare issue), streamed
  * to f as it is produced. Returns 0, or -1 on a write error. */

@@ -941,8 +941,6 @@ class Outputs(Case):
         finally:
             cleanup()
 
-    @known_bug("`metrics --output FILE` and `report --output FILE` on a full disk say only "
-               "\"<command>: write error\": neither the file nor the reason (errno) is named")
     def test_disk_full_message_names_the_file(self):
         big = large_export(os.path.join(W, "full_input.csv"), 10)
         d, env, cleanup, how = self.full_disk()
@@ -1033,14 +1031,9 @@ class Outputs(Case):
     def test_sigterm_before_writing(self):
         self.sigterm_leaves_complete_files_only("before")
 
-    @known_bug("analyze killed by SIGTERM while writing leaves its temporary files "
-               "(DIR/<name>.tmp.XXXXXX) in the output directory, for good: no handler removes "
-               "them and the next run does not either")
     def test_sigterm_while_writing(self):
         self.sigterm_leaves_complete_files_only("writing")
 
-    @known_bug("run killed by SIGTERM while writing leaves OUT/.<as-of>.tmp.<pid>/ behind, "
-               "for good: no handler removes it and later runs do not either")
     def test_sigterm_run_while_writing(self):
         big = large_export(os.path.join(W, "term_input.csv"), 12)
         d = scratch()
