@@ -22,7 +22,15 @@ rule {
   name = "winner_brief",
   on = { "winner" },
   run = function(ctx)
-    local g = ctx.diagnosis.evidence[1] or ctx.comparisons.cpa or ctx.comparisons.ctr or {}
+    -- The goal comparison among the evidence: the diagnosis may cite a trend first (a CPM
+    -- rise), which is context, not the metric the winner wins on.
+    local g
+    local ev = ctx.diagnosis.evidence
+    for i = 1, #ev do
+      local m = ev[i].metric
+      if m == "cpa" or m == "ctr" then g = ev[i]; break end
+    end
+    g = g or ctx.comparisons.cpa or ctx.comparisons.ctr or {}
     local m = g.metric or "cpa"
     local label = m == "cpa" and "CPA" or "CTR"
     local cur = ctx.currency

@@ -569,12 +569,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const hl_rule_error *re = hl_briefs_errors(b, &nerr);
     /* the bundled pack must cope with any findings the loader accepts */
     for (size_t i = 0; i < nerr; i++) {
-        /* known bug (README.md, "Findings" 5): winner takes its first evidence as a
-         * comparison on the goal metric; a trend there (hand-written findings) makes its
-         * hypothesis metric e.g. 'cpm_vs_account' */
-        if (!hl_fuzz_strict() && strstr(re[i].file, "winner.lua") &&
-            strstr(re[i].message, "is not a metric name"))
-            continue;
         HL_FUZZ_CHECK(0, "a bundled rule failed: %s:%lu: %s", re[i].file, re[i].line,
                       re[i].message);
     }
