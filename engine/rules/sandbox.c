@@ -131,10 +131,12 @@ static int guarded_rep(lua_State *L)
 static int guarded_move(lua_State *L)
 {
     lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
-    if (e >= f && (e - f > 10000000 || e - f < 0))
+    /* e - f in unsigned arithmetic: as signed it overflows for e = 0, f = mininteger */
+    lua_Unsigned span = (lua_Unsigned)e - (lua_Unsigned)f;
+    if (e >= f && span > 10000000u)
         return luaL_error(L, "table.move: range of more than 10,000,000 elements");
     if (e >= f)
-        charge(L, (double)(e - f + 1) * 16);
+        charge(L, (double)(span + 1) * 16);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);

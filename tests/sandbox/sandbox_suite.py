@@ -578,6 +578,9 @@ case("rep_empty_huge", '    return ("").rep("", math.maxinteger)', on=("no_deliv
      error=OPTIONAL)
 case("table_move_huge", '    table.move({}, 1, 2^53, 1)', on=("no_delivery",),
      error=OPTIONAL)
+# found by fuzz_rules: the range check computed 0 - mininteger in signed arithmetic (UBSan)
+case("table_move_mininteger", '    table.move({}, math.mininteger, 0, 1)', on=("no_delivery",),
+     error="range of more than")
 case("c_work_loop", '    while true do local s = ("x"):rep(2e7) end', on=("no_delivery",),
      config=FAST, error=OPTIONAL)
 
