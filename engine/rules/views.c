@@ -712,7 +712,8 @@ static int view_next(lua_State *L)
         return 0;
     }
     lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
-    if (i + 1 > list_len(r, v))
+    /* compared, not incremented first: a rule may call the iterator with math.maxinteger */
+    if (i < 0 || i >= list_len(r, v))
         return 0;
     lua_pushinteger(L, i + 1);
     if (!idx_list(L, r, v, i + 1))

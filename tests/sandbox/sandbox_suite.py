@@ -859,6 +859,8 @@ case("view_edges", """\
     try(function() local f = pairs(ctx.ad.counters) return f(ctx.ad.counters, 42) end)
     try(function() local f = pairs(ctx.ad.counters) return f(ctx.peers, "spend") end)
     try(function() local f = pairs(ctx.peers) return f(ctx.ad.counters, math.maxinteger) end)
+    try(function() local f = pairs(ctx.peers) return f(ctx.peers, math.maxinteger) end)
+    try(function() local f = pairs(ctx.diagnoses) return f(ctx.diagnoses, math.maxinteger) end)
     try(function() return ctx.subject.ad_id .. ctx.as_of .. tostring(ctx.currency) end)
     return nil""", error=None)
 case("hl_edges", """\
