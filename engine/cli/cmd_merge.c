@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "common/jsonw.h"
 #include "hookline/brief.h"
 #include "hookline/compare.h"
 #include "hookline/output.h"
@@ -102,7 +103,9 @@ static hl_status write_json(const char *dir, const char *name, const cJSON *doc,
     hl_atomic_file *af = hl_atomic_open(p, err);
     if (!af)
         return err->status;
-    char *t = cJSON_Print(doc);
+    /* every number in its shortest exact form: cJSON's printer drops digits (15 significant),
+     * and a merged night must say exactly what its shards said */
+    char *t = hl_json_print_exact(doc);
     if (!t) {
         hl_atomic_abort(af);
         return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
@@ -118,8 +121,9 @@ int hl_cli_merge(int argc, char **argv)
     hl_cli_args a;
     int rc = hl_cli_parse(argc, argv, "merge",
                           "OUT1 OUT2 ... --out OUT\n\nJoins the outputs of sharded runs (each a "
-                          "run directory, or an output root whose latest is used). Comparisons "
-                          "were adjusted for multiplicity within each shard.",
+                          "run directory, or an output root whose latest is used). Shards split by "
+                          "advertiser decide as one run would: multiplicity is adjusted per "
+                          "advertiser (analysis.adjust_per_advertiser).",
                           opts, 1, &a);
     if (rc == 1)
         return 0;
@@ -223,8 +227,8 @@ int hl_cli_merge(int argc, char **argv)
         rc = HL_EEXTERNAL;
         goto out;
     }
-    ftxt = cJSON_PrintUnformatted(F);
-    btxt = cJSON_PrintUnformatted(B);
+    ftxt = hl_json_print_exact(F);
+    btxt = hl_json_print_exact(B);
     if (!ftxt || !btxt || hl_findings_from_json(ftxt, strlen(ftxt), "merged findings", &fd, &err) != HL_OK ||
         hl_briefs_from_json(btxt, strlen(btxt), fd, &briefs, &err) != HL_OK) {
         rc = ftxt && btxt ? hl_cli_report(&err) : HL_EINTERNAL;

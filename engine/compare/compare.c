@@ -100,52 +100,88 @@ const char *hl_comparison_key(const hl_comparison *c, char *buf, size_t size)
     return buf;
 }
 
-/* Every test of the run in one family: comparisons that passed their data gate, and the
- * fatigue trends (pacing and tracking are decided by their intervals, not p). */
+/* The tests that are adjusted for multiplicity: comparisons that passed their data gate, and
+ * the fatigue trends (pacing and tracking are decided by their intervals, not p). */
+static int trend_adjusted(const hl_trend *t)
+{
+    return t->p_value.ok && strcmp(t->metric, "spend") != 0 &&
+           strcmp(t->metric, "platform_vs_backend_conversions") != 0;
+}
+
+typedef struct fam_item {
+    const char *adv; /* the family: the subject's advertiser ("" when the input has none) */
+    size_t i;        /* index into cmp (i < ncmp) or into tr (i - ncmp) */
+} fam_item;
+
+static int cmp_fam(const void *a, const void *b)
+{
+    const fam_item *x = a, *y = b;
+    int c = strcmp(x->adv, y->adv);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* One family per advertiser (analysis.adjust_per_advertiser, the default): an account's decisions must not depend on which other accounts
+ * share the run (an agency adding a client would otherwise move another client's winners),
+ * and a run sharded by advertiser then decides exactly what the single run decides. */
 static int adjust_all(hl_findings *f)
 {
-    if (f->cfg.mode == HL_MODE_BAYES) {
-        /* Trends still have p-values in bayes mode. */
-    }
     size_t m = 0;
     for (size_t i = 0; i < f->ncmp; i++)
         m += !f->cmp[i].gated && f->cmp[i].p_value.ok;
     for (size_t i = 0; i < f->ntr; i++)
-        m += f->tr[i].p_value.ok && strcmp(f->tr[i].metric, "spend") != 0 &&
-             strcmp(f->tr[i].metric, "platform_vs_backend_conversions") != 0;
+        m += trend_adjusted(&f->tr[i]);
+    for (size_t i = 0; i < f->ncmp; i++) {
+        hl_comparison *c = &f->cmp[i];
+        if (c->gated && c->p_value.ok)
+            c->p_adjusted = hl_undef("below the minimum-data gate");
+        else if (!c->p_value.ok && !c->p_adjusted.why)
+            c->p_adjusted = c->p_value;
+    }
     if (m == 0)
         return 0;
+    fam_item *it = malloc(m * sizeof *it);
     double *p = malloc(m * sizeof *p);
-    if (!p)
-        return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < f->ncmp; i++)
-        if (!f->cmp[i].gated && f->cmp[i].p_value.ok)
-            p[k++] = f->cmp[i].p_value.v;
-    for (size_t i = 0; i < f->ntr; i++)
-        if (f->tr[i].p_value.ok && strcmp(f->tr[i].metric, "spend") != 0 &&
-            strcmp(f->tr[i].metric, "platform_vs_backend_conversions") != 0)
-            p[k++] = f->tr[i].p_value.v;
-    if (hl_stats_adjust(p, m, (hl_stats_adjust_method)f->cfg.adjust, p) != HL_STATS_OK) {
+    if (!it || !p) {
+        free(it);
         free(p);
         return -1;
     }
-    k = 0;
-    for (size_t i = 0; i < f->ncmp; i++) {
-        hl_comparison *c = &f->cmp[i];
-        if (!c->gated && c->p_value.ok)
-            c->p_adjusted = hl_v(p[k++]);
-        else if (c->p_value.ok)
-            c->p_adjusted = hl_undef("below the minimum-data gate");
-        else if (!c->p_adjusted.why)
-            c->p_adjusted = c->p_value;
-    }
+    size_t k = 0;
+    for (size_t i = 0; i < f->ncmp; i++)
+        if (!f->cmp[i].gated && f->cmp[i].p_value.ok) {
+            const char *a = f->cfg.adjust_per_advertiser ? f->cmp[i].subject.advertiser_id : NULL;
+            it[k++] = (fam_item){a ? a : "", i};
+        }
     for (size_t i = 0; i < f->ntr; i++)
-        if (f->tr[i].p_value.ok && strcmp(f->tr[i].metric, "spend") != 0 &&
-            strcmp(f->tr[i].metric, "platform_vs_backend_conversions") != 0)
-            f->tr[i].p_adjusted = hl_v(p[k++]);
+        if (trend_adjusted(&f->tr[i])) {
+            const char *a = f->cfg.adjust_per_advertiser ? f->tr[i].subject.advertiser_id : NULL;
+            it[k++] = (fam_item){a ? a : "", f->ncmp + i};
+        }
+    qsort(it, m, sizeof *it, cmp_fam);
+    int rc = 0;
+    for (size_t lo = 0, hi; lo < m; lo = hi) {
+        for (hi = lo + 1; hi < m && strcmp(it[hi].adv, it[lo].adv) == 0; hi++)
+            ;
+        size_t n = hi - lo;
+        for (size_t j = 0; j < n; j++) {
+            size_t i = it[lo + j].i;
+            p[j] = i < f->ncmp ? f->cmp[i].p_value.v : f->tr[i - f->ncmp].p_value.v;
+        }
+        if (hl_stats_adjust(p, n, (hl_stats_adjust_method)f->cfg.adjust, p) != HL_STATS_OK) {
+            rc = -1;
+            break;
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t i = it[lo + j].i;
+            if (i < f->ncmp)
+                f->cmp[i].p_adjusted = hl_v(p[j]);
+            else
+                f->tr[i - f->ncmp].p_adjusted = hl_v(p[j]);
+        }
+    }
+    free(it);
     free(p);
-    return 0;
+    return rc;
 }
 
 static const hl_metric compared_metrics[] = {
@@ -331,8 +367,11 @@ void hl_findings_free(hl_findings *f)
     hl_strpool_free(f->owned);
     hl__free_units(&f->ads);
     hl__free_units(&f->groups);
-    free(f->acct_day);
-    free(f->acct_mask);
+    for (size_t i = 0; i < f->nacct; i++) {
+        free(f->acct[i].day);
+        free(f->acct[i].mask);
+    }
+    free(f->acct);
     for (size_t i = 0; i < f->ndx; i++) {
         free(f->dx[i].related_ad_ids);
         free(f->dx[i].comparisons);

@@ -16,6 +16,37 @@ static int alloc_series(int W, double **day, uint32_t **mask)
     return *day && *mask ? 0 : -1;
 }
 
+static int same_id(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The account of an advertiser id, added on first sight. Runs hold few accounts and ads come
+ * grouped by account, so the last one found is tried first. SIZE_MAX on OOM. */
+static size_t account_of(hl_findings *f, const char *adv, size_t *last)
+{
+    if (*last < f->nacct && same_id(f->acct[*last].advertiser_id, adv))
+        return *last;
+    for (size_t i = 0; i < f->nacct; i++)
+        if (same_id(f->acct[i].advertiser_id, adv))
+            return *last = i;
+    if (f->nacct == f->capacct) {
+        size_t nc = f->capacct ? 2 * f->capacct : 4;
+        hl_account *na = realloc(f->acct, nc * sizeof *na);
+        if (!na)
+            return SIZE_MAX;
+        f->acct = na;
+        f->capacct = nc;
+    }
+    hl_account *a = &f->acct[f->nacct];
+    memset(a, 0, sizeof *a);
+    a->advertiser_id = adv;
+    f->nacct++; /* counted before the series so a failure frees what was allocated */
+    if (alloc_series(f->W, &a->day, &a->mask) < 0)
+        return SIZE_MAX;
+    return *last = f->nacct - 1;
+}
+
 static void add_series(double *dst, uint32_t *dmask, const double *src, const uint32_t *smask,
                        int W)
 {
@@ -114,6 +145,7 @@ typedef struct unit_ctx {
     hl_findings *f;
     const char *cur;
     int oom;
+    size_t last_acct; /* the account found last (ads come grouped by account) */
 } unit_ctx;
 
 static int add_ad_day(void *ud, const hl_agg_row *r)
@@ -135,7 +167,8 @@ static int add_ad_day(void *ud, const hl_agg_row *r)
         u->subj.campaign_name = r->text[HL_F_CAMPAIGN_NAME];
         u->subj.advertiser_id = r->text[HL_F_ADVERTISER_ID];
         u->currency = r->text[HL_F_CURRENCY];
-        if (alloc_series(W, &u->day, &u->dmask) < 0) {
+        u->acct = account_of(f, u->subj.advertiser_id, &x->last_acct);
+        if (u->acct == SIZE_MAX || alloc_series(W, &u->day, &u->dmask) < 0) {
             x->oom = 1;
             return 1;
         }
@@ -145,13 +178,14 @@ static int add_ad_day(void *ud, const hl_agg_row *r)
     if (d < 0 || d >= W)
         return 0;
     u->dmask[d] = r->present | 0x80000000u; /* high bit: a row exists */
-    f->acct_mask[d] |= u->dmask[d];
+    hl_account *acct = &f->acct[u->acct];
+    acct->mask[d] |= u->dmask[d];
     for (int c = 0; c < HL_NCOUNTERS; c++) {
         if (!(r->present & (1u << c)))
             continue;
         u->day[(size_t)d * HL_NCOUNTERS + c] = r->v[c];
         u->tot[c] += r->v[c];
-        f->acct_day[(size_t)d * HL_NCOUNTERS + c] += r->v[c];
+        acct->day[(size_t)d * HL_NCOUNTERS + c] += r->v[c];
     }
     u->present |= r->present;
     return 0;
@@ -163,10 +197,10 @@ hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err)
     size_t nads = hl_table_ad_count(t); /* at least the ads with rows in the window */
     hl_units *ads = &f->ads;
     ads->u = calloc(nads ? nads : 1, sizeof *ads->u);
-    if (!ads->u || alloc_series(W, &f->acct_day, &f->acct_mask) < 0)
+    if (!ads->u)
         goto oom;
     /* the window's ad-day rows, streamed from the table (ads in order, days ascending) */
-    unit_ctx x = {f, NULL, 0};
+    unit_ctx x = {f, NULL, 0, 0};
     hl_table_each_ad_day(t, f->from, f->as_of, add_ad_day, &x);
     if (x.oom)
         goto oom;
@@ -189,6 +223,7 @@ hl_status hl__build_units(hl_findings *f, const hl_table *t, hl_error *err)
         g->subj.level = HL_LEVEL_ADGROUP;
         g->subj.ad_id = NULL;
         g->subj.ad_name = NULL;
+        g->acct = first->acct;
         if (alloc_series(W, &g->day, &g->dmask) < 0)
             goto oom;
         memcpy(g->tot, fm->tot, sizeof g->tot);

@@ -364,7 +364,8 @@ static void delivery_group(dctx *x, const hl_unit *g)
     int last = f->W - 1;
     double spend_last = hl_cell(g, last, HL_C_SPEND);
     double imp_last = hl_cell(g, last, HL_C_IMPRESSIONS);
-    double acct_last = f->acct_day[(size_t)last * HL_NCOUNTERS + HL_C_IMPRESSIONS] - imp_last;
+    double acct_last =
+        f->acct[g->acct].day[(size_t)last * HL_NCOUNTERS + HL_C_IMPRESSIONS] - imp_last;
     double before = 0;
     for (int d = last - 7 < 0 ? 0 : last - 7; d < last; d++)
         before += hl_cell(g, d, HL_C_SPEND);

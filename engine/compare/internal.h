@@ -21,7 +21,16 @@ typedef struct hl_unit {
     int days;                  /* days with a row */
     int delivering_days;       /* days with impressions > 0 */
     size_t family;             /* index of the family it belongs to */
+    size_t acct;               /* index of its account (advertiser) in hl_findings.acct */
 } hl_unit;
+
+/* One advertiser's daily totals: the level its ads' CPM is judged against (auction pressure
+ * is an account's, not the run's: an agency's run holds many accounts). */
+typedef struct hl_account {
+    const char *advertiser_id; /* NULL when the input names none */
+    double *day;               /* W * HL_NCOUNTERS totals per day */
+    uint32_t *mask;
+} hl_account;
 
 /* A parent (ad group for ads, campaign for ad groups) and its members. */
 typedef struct hl_family {
@@ -46,8 +55,8 @@ struct hl_findings {
     int32_t as_of, from;
     int W;                     /* window length in days: day index 0 = from */
     hl_units ads, groups;      /* ads in ad-group families; ad groups in campaign families */
-    double *acct_day;          /* W * HL_NCOUNTERS account totals per day */
-    uint32_t *acct_mask;
+    hl_account *acct;          /* the accounts, in order of their first ad */
+    size_t nacct, capacct;
     hl_comparison *cmp;
     size_t ncmp, capcmp;
     hl_trend *tr;

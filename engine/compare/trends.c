@@ -140,6 +140,15 @@ static void trend_ctr(hl_findings *f, const hl_unit *u, const hl_family *fm, win
     slope_test(f, t, xs, ys, n, w);
 }
 
+/* Whether any account has a row on day d. */
+static int any_row(const hl_findings *f, int d)
+{
+    for (size_t a = 0; a < f->nacct; a++)
+        if (f->acct[a].mask[d])
+            return 1;
+    return 0;
+}
+
 /* Log-linear slope of a daily level (CPM, frequency). level(d) = scale * a(d) / b(d); ref
  * (optional) divides it by the account's level the same day. */
 static void trend_slope(hl_findings *f, const hl_subject *subj, const double *day, window w,
@@ -260,7 +269,7 @@ static void tracking(hl_findings *f, const hl_backend_row *rows, size_t n, const
     size_t m = 0;
     double P = 0, S = 0;
     for (int d = 0; d < W && m < 4096; d++) {
-        if (!have[d] || !f->acct_mask[d])
+        if (!have[d] || !any_row(f, d))
             continue;
         num[m] = plat[d];
         den[m++] = shop[d];
@@ -308,11 +317,12 @@ static void tracking(hl_findings *f, const hl_backend_row *rows, size_t n, const
 void hl__trends(hl_findings *f, const hl_backend_row *backend, size_t nbackend)
 {
     window w = trend_window(f);
-    /* The account's CPM: if every ad's CPM rises together, that is the auction, not fatigue. */
-    hl_subject acct = {HL_LEVEL_ADVERTISER, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-    if (f->ads.n)
-        acct.advertiser_id = f->ads.u[0].subj.advertiser_id;
-    trend_slope(f, &acct, f->acct_day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL, "cpm");
+    /* Each account's CPM: if every ad's CPM rises together, that is the auction, not fatigue. */
+    for (size_t a = 0; a < f->nacct; a++) {
+        hl_subject acct = {HL_LEVEL_ADVERTISER, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+        acct.advertiser_id = f->acct[a].advertiser_id;
+        trend_slope(f, &acct, f->acct[a].day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL, "cpm");
+    }
     for (size_t i = 0; i < f->ads.n; i++) {
         const hl_unit *u = &f->ads.u[i];
         if (u->tot[HL_C_IMPRESSIONS] <= 0)
@@ -321,8 +331,8 @@ void hl__trends(hl_findings *f, const hl_backend_row *backend, size_t nbackend)
             trend_ctr(f, u, &f->ads.f[u->family], w);
         if ((u->present & (1u << HL_C_SPEND))) {
             trend_slope(f, &u->subj, u->day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, NULL, "cpm");
-            trend_slope(f, &u->subj, u->day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000, f->acct_day,
-                        "cpm_vs_account");
+            trend_slope(f, &u->subj, u->day, w, HL_C_SPEND, HL_C_IMPRESSIONS, 1000,
+                        f->acct[u->acct].day, "cpm_vs_account");
         }
         if ((u->present & (1u << HL_C_REACH)))
             trend_slope(f, &u->subj, u->day, w, HL_C_IMPRESSIONS, HL_C_REACH, 1, NULL,
@@ -378,15 +388,26 @@ void hl__decide_trends(hl_findings *f)
                  t->ci_high.v <= f->cfg.mde)
             t->direction = HL_TREND_FLAT;
     }
-    /* Auction pressure: the account's own CPM trend (the first trend) rising. */
-    if (f->ntr && f->tr[0].subject.level == HL_LEVEL_ADVERTISER && strcmp(f->tr[0].metric, "cpm") == 0 &&
-        f->tr[0].direction == HL_TREND_RISING &&
-        f->tr[0].change.v >= f->cfg.fatigue_min_cpm_change) {
-        f->tr[0].note = "account-wide CPM rising: auction pressure, not any one ad's fatigue";
-        hl__note(f, "auction pressure: the account's CPM changed %+.1f%% over the last %d days",
-                 100 * f->tr[0].change.v, f->tr[0].days);
-        for (size_t i = 1; i < f->ntr; i++)
-            if (strcmp(f->tr[i].metric, "cpm") == 0 && f->tr[i].direction == HL_TREND_RISING)
-                f->tr[i].note = "the account's CPM is rising too (auction pressure); see cpm_vs_account";
+    /* Auction pressure: an account's own CPM trend rising (the accounts' trends come first). */
+    for (size_t a = 0; a < f->ntr && f->tr[a].subject.level == HL_LEVEL_ADVERTISER; a++) {
+        hl_trend *at = &f->tr[a];
+        if (strcmp(at->metric, "cpm") != 0 || at->direction != HL_TREND_RISING ||
+            at->change.v < f->cfg.fatigue_min_cpm_change)
+            continue;
+        const char *adv = at->subject.advertiser_id;
+        at->note = "account-wide CPM rising: auction pressure, not any one ad's fatigue";
+        if (adv && f->nacct > 1)
+            hl__note(f, "auction pressure: advertiser %s's CPM changed %+.1f%% over the last %d days",
+                     adv, 100 * at->change.v, at->days);
+        else
+            hl__note(f, "auction pressure: the account's CPM changed %+.1f%% over the last %d days",
+                     100 * at->change.v, at->days);
+        for (size_t i = a + 1; i < f->ntr; i++) {
+            hl_trend *t = &f->tr[i];
+            const char *ta = t->subject.advertiser_id;
+            if (t->subject.level != HL_LEVEL_ADVERTISER && strcmp(t->metric, "cpm") == 0 &&
+                t->direction == HL_TREND_RISING && (ta == adv || (ta && adv && strcmp(ta, adv) == 0)))
+                t->note = "the account's CPM is rising too (auction pressure); see cpm_vs_account";
+        }
     }
 }

@@ -33,7 +33,11 @@ static const key keys[] = {
     {"analysis.mode", K_MODE, F(mode), HL_MODE_SEQUENTIAL, 0, 2,
      "sequential (always-valid, nightly default) | fixed (one look) | bayes"},
     {"analysis.adjust", K_ADJUST, F(adjust), HL_STATS_ADJUST_BH, 0, 2,
-     "multiplicity correction over all comparisons of a run: bh | holm | bonferroni"},
+     "multiplicity correction: bh | holm | bonferroni"},
+    {"analysis.adjust_per_advertiser", K_BOOL, F(adjust_per_advertiser), 1, 0, 1,
+     "each advertiser's tests are one family (false: the whole run's); an account's decisions "
+     "then do not depend on the other accounts in the run, and shards by advertiser decide as "
+     "the single run"},
     {"analysis.overdispersion", K_BOOL, F(overdispersion), 1, 0, 1,
      "quasi-binomial variance from day-level cells (false: plain binomial)"},
     {"analysis.window_days", K_INT, F(window_days), 28, 1, 3660, "days up to as-of compared"},

@@ -326,6 +326,7 @@ int hl_output_findings_json(FILE *f, const hl_findings *fd)
     str(&w, "mode", hl_mode_name(cfg->mode));
     num(&w, "alpha", cfg->alpha);
     str(&w, "adjust", hl_stats_adjust_method_name((hl_stats_adjust_method)cfg->adjust));
+    str(&w, "adjust_family", cfg->adjust_per_advertiser ? "advertiser" : "run");
     key(&w, "overdispersion");
     fputs(cfg->overdispersion ? "true" : "false", f);
     num(&w, "mde", cfg->mde);

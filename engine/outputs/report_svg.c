@@ -137,7 +137,17 @@ const char *hl_rh_lift(char *buf, size_t cap, double rel)
     hl_rh_num(n, sizeof n, fabs(p), fabs(p) >= 100 ? 0 : 1);
     int zero = strspn(n, "0.") == strlen(n);
     /* A typographic minus: "−48.2%" lines up with "+40.4%". */
-    snprintf(buf, cap, "%s%s%%", zero ? "" : p < 0 ? "\xe2\x88\x92" : "+", n);
+    const char *sign = zero ? "" : p < 0 ? "\xe2\x88\x92" : "+";
+    size_t ls = strlen(sign), ln = strlen(n);
+    if (cap == 0)
+        return buf;
+    if (ls + ln + 2 > cap) { /* never for a real lift; a cut label beats a broken one */
+        buf[0] = '\0';
+        return buf;
+    }
+    memcpy(buf, sign, ls);
+    memcpy(buf + ls, n, ln);
+    memcpy(buf + ls + ln, "%", 2);
     return buf;
 }
 

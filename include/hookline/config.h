@@ -28,6 +28,8 @@ typedef struct hl_config {
     double alpha;               /* significance level; 0.05 */
     hl_mode mode;               /* sequential (nightly default) | fixed | bayes */
     int adjust;                 /* hl_stats_adjust_method: "bh" (default), "holm", "bonferroni" */
+    int adjust_per_advertiser;  /* each advertiser's tests one family (default true); false:
+                                   every test of the run in one family */
     int overdispersion;         /* quasi-binomial/quasi-Poisson variance from day cells; true */
     int window_days;            /* days up to as-of that comparisons use; 28 */
     double min_impressions;     /* per arm, for view and click rates (denominator); 1000 */
