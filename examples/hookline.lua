@@ -17,6 +17,7 @@ return {
     mode = "sequential",              -- always-valid p-values across nightly looks
     alpha = 0.05,
     window_days = 28,
+    adjust = "bh",                    -- Benjamini-Hochberg over each advertiser's tests
   },
   deliver = {
     webhook = "https://generator.example.com/hooks/hookline",
