@@ -53,10 +53,8 @@ void hl__rules_problem(hl_rules *r, const char *file, unsigned long line, const 
 
 hl_rules *hl__rules_from_state(lua_State *L)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, "hookline.rules");
-    hl_rules *r = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    return r;
+    hl_lstate *ls = *(hl_lstate **)lua_getextraspace(L);
+    return ls ? ls->r : NULL;
 }
 
 /* ---------------------------------------------------------------- read-only tables */
@@ -393,8 +391,13 @@ static hl_sandbox *new_state(hl_rules *r)
     if (!sb)
         return NULL;
     lua_State *L = hl_sandbox_state(sb);
-    lua_pushlightuserdata(L, r);
+    hl_lstate *ls = lua_newuserdatauv(L, sizeof *ls, 0);
+    ls->r = r;
+    ls->view_mt_ref = LUA_NOREF;
+    ls->view_mt = NULL;
     lua_setfield(L, LUA_REGISTRYINDEX, "hookline.rules");
+    /* before any coroutine exists: new threads copy the main thread's extra space */
+    *(hl_lstate **)lua_getextraspace(L) = ls;
     hl__views_register(L);
     freeze_globals(L);
     /* per-file environments read the frozen globals and refuse new ones */

@@ -68,6 +68,15 @@ struct hl_rules {
     uint32_t lk_acct_cur;
 };
 
+/* What a rule file's Lua state knows of its host, found through lua_getextraspace (the
+ * views read it on every access: a registry lookup by name each time was a tenth of the rules
+ * stage). A userdata anchored in the registry, so it lives exactly as long as the state. */
+typedef struct hl_lstate {
+    hl_rules *r;
+    int view_mt_ref;        /* the views' metatable, by registry reference */
+    const void *view_mt;    /* and its identity, to recognise a view without a lookup */
+} hl_lstate;
+
 /* views.c: drops the lookups of the previous run. */
 void hl__views_reset(hl_rules *r);
 

@@ -28,14 +28,32 @@ typedef struct view {
 
 #define VIEW_MT "hookline.view"
 
+static hl_lstate *lstate(lua_State *L)
+{
+    return *(hl_lstate **)lua_getextraspace(L);
+}
+
 static void push_view(lua_State *L, int kind, size_t a)
 {
-    hl_rules *r = hl__rules_from_state(L);
+    hl_lstate *ls = lstate(L);
     view *v = lua_newuserdatauv(L, sizeof *v, 0);
     v->kind = kind;
     v->a = a;
-    v->gen = r->call.gen;
-    luaL_setmetatable(L, VIEW_MT);
+    v->gen = ls->r->call.gen;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ls->view_mt_ref);
+    lua_setmetatable(L, -2);
+}
+
+/* The view at index 1, or NULL: its metatable compared by identity (luaL_checkudata looks the
+ * metatable up by name in the registry on every call). */
+static view *test_view(lua_State *L)
+{
+    view *v = lua_touserdata(L, 1);
+    if (!v || lua_type(L, 1) != LUA_TUSERDATA || !lua_getmetatable(L, 1))
+        return NULL;
+    int same = lua_topointer(L, -1) == lstate(L)->view_mt;
+    lua_pop(L, 1);
+    return same ? v : NULL;
 }
 
 void hl__push_ctx(lua_State *L, hl_rules *r)
@@ -51,7 +69,9 @@ void hl__push_ad(lua_State *L, size_t ad)
 
 static view *check_view(lua_State *L, hl_rules *r)
 {
-    view *v = luaL_checkudata(L, 1, VIEW_MT);
+    view *v = test_view(L);
+    if (!v)
+        v = luaL_checkudata(L, 1, VIEW_MT); /* raises the usual "view expected" error */
     if (v->gen != r->call.gen || !r->call.f)
         luaL_error(L, "a view from an earlier call was used (views are valid only during the "
                       "call that received them; copy the values you need)");
@@ -756,5 +776,7 @@ void hl__views_register(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushliteral(L, "read-only");
     lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    hl_lstate *ls = lstate(L);
+    ls->view_mt = lua_topointer(L, -1);
+    ls->view_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops it; also kept under VIEW_MT */
 }
