@@ -14,6 +14,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "common/fmtnum.h"
 #include "common/hash.h"
 #include "hookline/stats.h"
 
@@ -402,7 +403,16 @@ static double phi_for(hl_briefs *b, const hl_subject *s, int metric)
 
 static void fmt_pct(char *buf, size_t n, double v)
 {
-    snprintf(buf, n, "%.2f%%", 100 * v);
+    int k = hl_fmt_fixed(buf, n - 1, 100 * v, 2, 0);
+    if (k >= 0 && (size_t)k < n - 1)
+        memcpy(buf + k, "%", 2);
+}
+
+/* printf's "%.0f" / "%+.0f" as a string, without printf (a few per brief). */
+static const char *f0(char *buf, size_t n, double v, int plus)
+{
+    hl_fmt_fixed(buf, n, v, 0, plus);
+    return buf;
 }
 
 static void success_for(hl_briefs *b, hl_brief *br)
@@ -422,7 +432,7 @@ static void success_for(hl_briefs *b, hl_brief *br)
     const hl_metric_def *md = mi >= 0 ? hl_metric_info((hl_metric)mi) : NULL;
     double base = h->baseline.v, lift = h->expected_lift.v;
     double target = base * (1 + lift);
-    char bb[32], tb[32], text[600];
+    char bb[32], tb[32], text[600], n1[40], n2[40], n3[40];
     if (md && md->kind == HL_MK_PROPORTION && base > 0 && base < 1 && target > 0 && target < 1) {
         hl_stats_power_opts po = {cfg->alpha, cfg->power, 1, phi_for(b, &br->subject, mi),
                                   HL_STATS_TWO_SIDED};
@@ -441,16 +451,17 @@ static void success_for(hl_briefs *b, hl_brief *br)
         fmt_pct(tb, sizeof tb, target);
         if (br->sample_per_arm.ok && br->sample_days.ok)
             snprintf(text, sizeof text,
-                     "%s %s %s (baseline %s, %+.0f%%) with %.0f %s per arm (fixed-horizon "
-                     "size, day-to-day wander included), about %.0f days at the current pace; "
+                     "%s %s %s (baseline %s, %s%%) with %s %s per arm (fixed-horizon "
+                     "size, day-to-day wander included), about %s days at the current pace; "
                      "judged with the sequential test at alpha %g",
-                     h->metric, lift >= 0 ? "at least" : "at most", tb, bb, 100 * lift,
-                     br->sample_per_arm.v, br->sample_unit, ceil(br->sample_days.v), cfg->alpha);
+                     h->metric, lift >= 0 ? "at least" : "at most", tb, bb,
+                     f0(n1, sizeof n1, 100 * lift, 1), f0(n2, sizeof n2, br->sample_per_arm.v, 0),
+                     br->sample_unit, f0(n3, sizeof n3, ceil(br->sample_days.v), 0), cfg->alpha);
         else
-            snprintf(text, sizeof text, "%s %s %s (baseline %s, %+.0f%%); judged with the "
+            snprintf(text, sizeof text, "%s %s %s (baseline %s, %s%%); judged with the "
                                         "sequential test at alpha %g",
-                     h->metric, lift >= 0 ? "at least" : "at most", tb, bb, 100 * lift,
-                     cfg->alpha);
+                     h->metric, lift >= 0 ? "at least" : "at most", tb, bb,
+                     f0(n1, sizeof n1, 100 * lift, 1), cfg->alpha);
     } else if (mi == HL_M_FREQUENCY) {
         snprintf(text, sizeof text,
                  "frequency %s %.2f (baseline %.2f, %+.0f%%), judged on the daily frequency of "
@@ -479,19 +490,19 @@ static void success_for(hl_briefs *b, hl_brief *br)
                 days = cfg->min_days;
             br->sample_days = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
         }
-        snprintf(bb, sizeof bb, "%.2f", base);
-        snprintf(tb, sizeof tb, "%.2f", target);
-        snprintf(text, sizeof text, "%s %s %s (baseline %s, %+.0f%%)%s", h->metric,
-                 lift >= 0 ? "at least" : "at most", tb, bb, 100 * lift,
+        hl_fmt_fixed(bb, sizeof bb, base, 2, 0);
+        hl_fmt_fixed(tb, sizeof tb, target, 2, 0);
+        snprintf(text, sizeof text, "%s %s %s (baseline %s, %s%%)%s", h->metric,
+                 lift >= 0 ? "at least" : "at most", tb, bb, f0(n1, sizeof n1, 100 * lift, 1),
                  br->sample_per_arm.ok ? "" : "; judged once enough conversions are in");
         if (br->sample_per_arm.ok) {
             size_t l0 = strlen(text);
-            snprintf(text + l0, sizeof text - l0, " with %.0f %s per arm", br->sample_per_arm.v,
-                     br->sample_unit);
+            snprintf(text + l0, sizeof text - l0, " with %s %s per arm",
+                     f0(n2, sizeof n2, br->sample_per_arm.v, 0), br->sample_unit);
             if (br->sample_days.ok) {
                 l0 = strlen(text);
-                snprintf(text + l0, sizeof text - l0, ", about %.0f days at the current pace",
-                         ceil(br->sample_days.v));
+                snprintf(text + l0, sizeof text - l0, ", about %s days at the current pace",
+                         f0(n3, sizeof n3, ceil(br->sample_days.v), 0));
             }
         }
     } else {

@@ -10,6 +10,7 @@
 
 #include <lauxlib.h>
 
+#include "common/fmtnum.h"
 #include "hookline/brief.h"
 #include "hookline/stats.h"
 #include "rules/internal.h"
@@ -45,7 +46,9 @@ static int l_pct(lua_State *L)
         return 1;
     }
     char buf[64];
-    snprintf(buf, sizeof buf, "%.*f%%", d, 100 * x);
+    int n = hl_fmt_fixed(buf, sizeof buf - 1, 100 * x, d, 0);
+    if (n >= 0 && (size_t)n < sizeof buf - 1)
+        memcpy(buf + n, "%", 2);
     lua_pushstring(L, buf);
     return 1;
 }
@@ -59,7 +62,9 @@ static int l_signed_pct(lua_State *L)
         return 1;
     }
     char buf[64];
-    snprintf(buf, sizeof buf, "%+.*f%%", d, 100 * x);
+    int n = hl_fmt_fixed(buf, sizeof buf - 1, 100 * x, d, 1);
+    if (n >= 0 && (size_t)n < sizeof buf - 1)
+        memcpy(buf + n, "%", 2);
     lua_pushstring(L, buf);
     return 1;
 }
@@ -68,7 +73,7 @@ static int l_signed_pct(lua_State *L)
 static void group(char *out, size_t cap, double x, int digits)
 {
     char raw[64];
-    snprintf(raw, sizeof raw, "%.*f", digits, fabs(x));
+    hl_fmt_fixed(raw, sizeof raw, fabs(x), digits, 0);
     const char *dot = strchr(raw, '.');
     size_t intlen = dot ? (size_t)(dot - raw) : strlen(raw);
     size_t o = 0;

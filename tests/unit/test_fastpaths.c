@@ -1,7 +1,7 @@
 /*
  * test_fastpaths.c — the performance fast paths must give exactly what the general code gives:
  * hl_fmt_exact (integer arithmetic instead of printf + strtod) against the printf loop it
- * replaces, and hl_parse_number's plain-cell path (digits, '$', groups, fraction, '%') against
+ * replaces, hl_fmt_fixed (rules' and briefs' "%.*f") against printf itself, and hl_parse_number's plain-cell path (digits, '$', groups, fraction, '%') against
  * strtod of the same digits. Seeded random cases over the ranges outputs and exports hold, plus
  * the edges: ties, carries, powers of two and of ten, neighbours of each. And the table's floor
  * (memory bound by the analysis window) and compact cells: the window aggregates as without
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fmtnum.h"
 #include "common/jsonw.h"
 #include "hl_test.h"
 #include "hookline/ingest.h"
@@ -334,10 +335,61 @@ static void test_table_floor(void)
     }
 }
 
+
+/* hl_fmt_fixed against snprintf: ties (x.5 at every scale), values just beside them, negative
+ * zero and tiny negatives ("-0.0"), the edge of the fast path (10^12), and seeded random
+ * values over the ranges briefs print (percentages, money, counts), digits 0..10, with and
+ * without the sign. */
+static void test_fmt_fixed(void)
+{
+    static const double edge[] = {0.0,    -0.0,    0.5,       1.5,     2.5,      0.125,
+                                  0.375,  -0.05,   0.05,      0.045,   1e11,     999999.9995,
+                                  0.0049999, 1e-300, -1e-300, 123.455, 2.675,    1.005,
+                                  1e12,   -1e12,   999999999999.5, 4503599627370496.5, 1e300};
+    char a[400], b[400];
+    long bad = 0, n = 0;
+    for (int d = 0; d <= 10; d++)
+        for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+            for (int p = 0; p < 2; p++) {
+                hl_fmt_fixed(a, sizeof a, edge[i], d, p);
+                snprintf(b, sizeof b, p ? "%+.*f" : "%.*f", d, edge[i]);
+                n++;
+                if (strcmp(a, b) != 0 && bad++ < 10)
+                    fprintf(stderr, "hl_fmt_fixed(%.17g, %d, %d) = %s, printf %s\n", edge[i], d, p,
+                            a, b);
+            }
+    for (long k = 0; k < 400000; k++) {
+        uint64_t r = rnd();
+        double x;
+        switch (k % 3) {
+        case 0:
+            x = (double)(r % 2000000) / 1000.0 - 1000; /* money, three decimals */
+            break;
+        case 1:
+            x = ldexp((double)(r >> 11), -53) * pow(10, (int)(rnd() % 14) - 4);
+            break;
+        default:
+            x = ((double)(r % 100000) + 0.5) / pow(10, (int)(rnd() % 6)); /* near ties */
+        }
+        int d = (int)(rnd() % 11), p = (int)(rnd() % 2);
+        hl_fmt_fixed(a, sizeof a, x, d, p);
+        snprintf(b, sizeof b, p ? "%+.*f" : "%.*f", d, x);
+        n++;
+        if (strcmp(a, b) != 0 && bad++ < 10)
+            fprintf(stderr, "hl_fmt_fixed(%.17g, %d, %d) = %s, printf %s\n", x, d, p, a, b);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(n > 400000);
+    /* a short buffer: cut like snprintf, returning the full length */
+    CHECK_INT(hl_fmt_fixed(a, 4, 12345.678, 2, 0), 8);
+    CHECK_STR(a, "123");
+}
+
 int main(void)
 {
     test_fmt_exact();
     test_parse_plain();
+    test_fmt_fixed();
     test_table_floor();
     TEST_MAIN_END();
 }
