@@ -72,6 +72,13 @@ void hl_cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hl_cli_infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int hl_cli_report(const hl_error *err);
 
+/* --ca-file FILE (else the config's net.ca_file, may be NULL or ""): a private CA for every
+ * TLS connection of the command. 0, or the exit code after printing the error. */
+#define HL_CLI_CA_FILE_OPT                                                                     \
+    {"ca-file", 0, HL_ARG_VALUE, "FILE",                                                       \
+     "trust the CA certificates in FILE (PEM) instead of the system's"}
+int hl_cli_ca_file(const hl_cli_args *a, const char *cfg_value);
+
 /* The nearest of candidates to word by edit distance, or NULL if none is close. */
 const char *hl_cli_suggest(const char *word, const char *const *candidates, size_t n);
 

@@ -24,6 +24,7 @@ static const hl_cli_opt opts[] = {
     {"timeout-ms", 0, HL_ARG_VALUE, "MS", "per request (default 30000)"},
     {"retry-base-ms", 0, HL_ARG_VALUE, "MS", "first retry wait (default 500)"},
     {"max-attempts", 0, HL_ARG_VALUE, "N", "per recipe per run (default 6)"},
+    HL_CLI_CA_FILE_OPT,
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -139,6 +140,10 @@ int hl_cli_deliver(int argc, char **argv)
         return 0;
     if (rc)
         return rc;
+    if ((rc = hl_cli_ca_file(&a, NULL)) != 0) {
+        hl_cli_args_free(&a);
+        return rc;
+    }
     rc = HL_EINPUT;
     cJSON *recipes = NULL;
     state st = {NULL, NULL};

@@ -19,6 +19,7 @@ static const hl_cli_opt opts[] = {
     {"subject", 0, HL_ARG_VALUE, "TEXT", "subject (default: hookline: N briefs for DATE)"},
     {"allow-plain", 0, HL_ARG_FLAG, NULL, "allow a relay on this machine without STARTTLS"},
     {"timeout-ms", 0, HL_ARG_VALUE, "MS", "whole transfer (default 60000)"},
+    HL_CLI_CA_FILE_OPT,
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -120,6 +121,10 @@ int hl_cli_mail(int argc, char **argv)
         return 0;
     if (rc)
         return rc;
+    if ((rc = hl_cli_ca_file(&a, NULL)) != 0) {
+        hl_cli_args_free(&a);
+        return rc;
+    }
     rc = HL_EINPUT;
     char *html = NULL, *bj = NULL, *text = NULL, *msg = NULL;
     char **to = NULL;

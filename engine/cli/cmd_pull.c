@@ -26,6 +26,7 @@ static const hl_cli_opt opts[] = {
     {"retry-budget-s", 0, HL_ARG_VALUE, "S", "total waiting on retries (default 1800)"},
     {"window-days", 0, HL_ARG_VALUE, "N", "days per request window, at most 30"},
     {"keep-partial", 0, HL_ARG_FLAG, NULL, "write complete windows even if others failed"},
+    HL_CLI_CA_FILE_OPT,
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -98,6 +99,10 @@ int hl_cli_pull(int argc, char **argv)
         return 0;
     if (rc)
         return rc;
+    if ((rc = hl_cli_ca_file(&a, NULL)) != 0) {
+        hl_cli_args_free(&a);
+        return rc;
+    }
     rc = HL_EINPUT;
     char *token = NULL;
     char **ids = NULL;

@@ -57,6 +57,7 @@ static const hl_cli_opt opts[] = {
     {"mode", 'm', HL_ARG_VALUE, "MODE", "sequential (default), fixed, bayes"},
     {"retry-base-ms", 0, HL_ARG_VALUE, "MS", "first retry wait for pull and deliver"},
     {"timings", 0, HL_ARG_FLAG, NULL, "print each step's time on stderr"},
+    HL_CLI_CA_FILE_OPT,
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -449,6 +450,9 @@ int hl_cli_run(int argc, char **argv)
         rc = hl_cli_report(&err);
         goto out;
     }
+    if ((rc = hl_cli_ca_file(&a, R.cfg.net_ca_file)) != 0)
+        goto out;
+    rc = HL_EINPUT;
     const char *mode = hl_cli_get(&a, "mode");
     if (mode && hl_mode_from_name(mode, &R.cfg.mode) < 0) {
         hl_cli_errorf("run: --mode: unknown mode '%s'", mode);

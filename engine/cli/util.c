@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "hookline/net.h"
 
 size_t hl_cli_split(const char *s, char ***out)
 {
@@ -74,4 +75,15 @@ void hl_cli_free_secret(char *s)
     for (size_t i = 0; s[i]; i++)
         v[i] = 0;
     free(s);
+}
+
+int hl_cli_ca_file(const hl_cli_args *a, const char *cfg_value)
+{
+    const char *path = hl_cli_get(a, "ca-file");
+    if (!path)
+        path = cfg_value;
+    if (!path || !*path)
+        return 0;
+    hl_error err;
+    return hl_net_set_ca_file(path, &err) == HL_OK ? 0 : hl_cli_report(&err);
 }

@@ -4,8 +4,10 @@
  * forget one; URLs are parsed with curl's own parser (the one that will use them) and refused
  * when they carry credentials or point plain-text protocols anywhere but loopback.
  */
-#include <string.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <time.h>
 
@@ -17,6 +19,31 @@
 int hl_net_init(void)
 {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static char ca_file[4096]; /* "" = the system's trust store */
+
+hl_status hl_net_set_ca_file(const char *path, hl_error *err)
+{
+    if (!path || !*path) {
+        ca_file[0] = '\0';
+        return HL_OK;
+    }
+    if (strlen(path) >= sizeof ca_file)
+        return hl_error_set(err, HL_EINPUT, path, 0, 0, "CA file path too long");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hl_error_set(err, HL_EINPUT, path, 0, 0, "cannot read the CA file: %s",
+                            strerror(errno));
+    char head[64] = "";
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    if (!strstr(head, "-----BEGIN"))
+        return hl_error_set(err, HL_EINPUT, path, 1, 1,
+                            "not a PEM file (expected -----BEGIN CERTIFICATE-----)");
+    memcpy(ca_file, path, strlen(path) + 1);
+    return HL_OK;
 }
 
 static int host_is_loopback(const char *host)
@@ -143,6 +170,8 @@ int hl__net_harden(CURL *c, const char *url, long timeout_ms, long connect_ms, h
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);

@@ -79,6 +79,7 @@ typedef struct hl_config {
     char deliver_webhook[1024];     /* recipes go there when set */
     char deliver_adapter[256];      /* "generic" */
     char mail_smtp[512];            /* the report is mailed when set */
+    char net_ca_file[1024];         /* PEM CA bundle trusted instead of the system's ("" = system) */
     char mail_from[256];
     char mail_to[1024];             /* comma-separated */
     int mail_allow_plain;

@@ -21,6 +21,12 @@ extern "C" {
 /* Calls curl_global_init once (the CLI does it at start); returns 0 or -1. */
 int hl_net_init(void);
 
+/* Trust the CA certificates in the PEM file at path instead of the system's, for every
+ * connection made after the call (a private CA in front of an internal relay, generator or
+ * proxy). NULL goes back to the system's. HL_EINPUT when the file cannot be read. Not
+ * thread-safe: the CLI sets it once, before any transfer. */
+hl_status hl_net_set_ca_file(const char *path, hl_error *err);
+
 /* Checks a URL for use as an endpoint: scheme https (or http / smtp only when the host is a
  * loopback address: 127.0.0.0/8, ::1, localhost), a host, no user or password in it. kind is
  * "http" or "smtp" (smtp accepts smtp:// and smtps://). HL_EINPUT with the reason. */

@@ -310,6 +310,32 @@ class Mail(MailCase):
         self.assertTrue(sess and "STARTTLS" in sess[0]["commands"], sess)
         self.assertNotEqual(sess[0]["starttls"], "ok", "TLS with an untrusted certificate")
 
+    def test_starttls_with_a_private_ca(self):
+        """--ca-file trusts a private CA: STARTTLS completes, the password goes only inside TLS
+        and the message arrives. The same certificate without --ca-file is refused (above);
+        a --ca-file that is not PEM, or missing, is a usage error before any connection."""
+        cert = make_cert(self.tmp.name)
+        if not cert:
+            self.skipTest("openssl CLI not available to make a certificate")
+        self.start("--auth", "--starttls", "cert", "--cert", cert[0], "--key", cert[1])
+        r = self.mail("--ca-file", cert[0], allow_plain=False)
+        self.assertEqual(r.rc, 0, r)
+        sess = self.sessions(1)
+        self.assertEqual(sess[0]["starttls"], "ok", sess)
+        self.assertTrue(sess[0]["tls"], sess)
+        cmds = sess[0]["commands"]
+        self.assertLess(cmds.index("STARTTLS"), cmds.index("AUTH"), cmds)
+        self.assertLess(cmds.index("STARTTLS"), cmds.index("MAIL"), cmds)
+        self.assertEqual(sess[0]["auth"]["password"], PASSWORD)
+        self.assertEqual(len(self.messages(wait_for=1)), 1)
+        n = len(self.sink.entries())
+        for bad in (os.path.join(self.tmp.name, "missing.pem"), REPORT + "/briefs.json"):
+            with self.subTest(ca=bad):
+                r = self.mail("--ca-file", bad, allow_plain=False)
+                self.assertEqual(r.rc, 2, r)
+                self.assertIn(bad, r.err)
+        self.assertEqual(len(self.sink.entries()), n, "a bad --ca-file still connected")
+
     def test_foreign_briefs_json_is_handled_safely(self):
         """briefs.json is an input like any other: odd or oversized fields (a 20,000-character
         action type, a long title, missing keys) neither crash mail nor overflow its summary."""
