@@ -415,14 +415,16 @@ static const char *f0(char *buf, size_t n, double v, int plus)
     return buf;
 }
 
-static void success_for(hl_briefs *b, hl_brief *br)
+/* The sample needed to judge hypothesis h on subject subj and the criterion in words: per arm
+ * *n_out, its unit, the days at the subject's current pace, and *text_out (malloc'd). */
+static void judge(hl_briefs *b, const hl_subject *subj, const hl_hypothesis *h, hl_val *n_out,
+                  const char **unit_out, hl_val *days_out, char **text_out)
 {
-    const hl_hypothesis *h = &br->hypothesis;
     const hl_config *cfg = hl_findings_config(b->f);
-    br->sample_per_arm = hl_undef("no hypothesis");
-    br->sample_days = hl_undef("no hypothesis");
+    *n_out = hl_undef("no hypothesis");
+    *days_out = hl_undef("no hypothesis");
     if (!h->set || !h->baseline.ok || !h->expected_lift.ok) {
-        br->success = strdup(h->set ? "judge the change against the current creative once the "
+        *text_out = strdup(h->set ? "judge the change against the current creative once the "
                                       "sample is in; the hypothesis names no baseline"
                                     : "no hypothesis: an operational action, judged by its "
                                       "effect on delivery and cost");
@@ -434,29 +436,29 @@ static void success_for(hl_briefs *b, hl_brief *br)
     double target = base * (1 + lift);
     char bb[32], tb[32], text[600], n1[40], n2[40], n3[40];
     if (md && md->kind == HL_MK_PROPORTION && base > 0 && base < 1 && target > 0 && target < 1) {
-        hl_stats_power_opts po = {cfg->alpha, cfg->power, 1, phi_for(b, &br->subject, mi),
+        hl_stats_power_opts po = {cfg->alpha, cfg->power, 1, phi_for(b, subj, mi),
                                   HL_STATS_TWO_SIDED};
         double n;
         if (hl_stats_power_n(base, target - base, &po, &n) == HL_STATS_OK) {
-            br->sample_per_arm = hl_v(n);
-            br->sample_unit = hl_counter_name(md->den);
-            double pace = pace_of(b, &br->subject, md->den);
+            *n_out = hl_v(n);
+            *unit_out = hl_counter_name(md->den);
+            double pace = pace_of(b, subj, md->den);
             /* no verdict before min_days, however fast the sample comes in */
             double days = pace > 0 ? n / pace : 0;
             if (days < cfg->min_days)
                 days = cfg->min_days;
-            br->sample_days = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
+            *days_out = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
         }
         fmt_pct(bb, sizeof bb, base);
         fmt_pct(tb, sizeof tb, target);
-        if (br->sample_per_arm.ok && br->sample_days.ok)
+        if (n_out->ok && days_out->ok)
             snprintf(text, sizeof text,
                      "%s %s %s (baseline %s, %s%%) with %s %s per arm (fixed-horizon "
                      "size, day-to-day wander included), about %s days at the current pace; "
                      "judged with the sequential test at alpha %g",
                      h->metric, lift >= 0 ? "at least" : "at most", tb, bb,
-                     f0(n1, sizeof n1, 100 * lift, 1), f0(n2, sizeof n2, br->sample_per_arm.v, 0),
-                     br->sample_unit, f0(n3, sizeof n3, ceil(br->sample_days.v), 0), cfg->alpha);
+                     f0(n1, sizeof n1, 100 * lift, 1), f0(n2, sizeof n2, n_out->v, 0),
+                     *unit_out, f0(n3, sizeof n3, ceil(days_out->v), 0), cfg->alpha);
         else
             snprintf(text, sizeof text, "%s %s %s (baseline %s, %s%%); judged with the "
                                         "sequential test at alpha %g",
@@ -474,7 +476,7 @@ static void success_for(hl_briefs *b, hl_brief *br)
         double zb = gsl_cdf_ugaussian_Pinv(cfg->power);
         double l = log(1 + lift);
         if (l != 0) {
-            double n = phi_for(b, &br->subject, mi) * (za + zb) * (za + zb) * 2 / (l * l);
+            double n = phi_for(b, subj, mi) * (za + zb) * (za + zb) * 2 / (l * l);
             /* the count behind the cost or return decides its precision */
             hl_counter cnt = mi == HL_M_ROAS                         ? HL_C_PURCHASES
                              : mi == HL_M_CPC                        ? HL_C_CLICKS
@@ -482,33 +484,48 @@ static void success_for(hl_briefs *b, hl_brief *br)
                              : mi == HL_M_COST_PER_LANDING_PAGE_VIEW ? HL_C_LANDING_PAGE_VIEWS
                              : mi == HL_M_COST_PER_ADD_TO_CART       ? HL_C_ADD_TO_CART
                                                                      : HL_C_CONVERSIONS;
-            br->sample_per_arm = hl_v(n);
-            br->sample_unit = hl_counter_name(cnt);
-            double pace = pace_of(b, &br->subject, cnt);
+            *n_out = hl_v(n);
+            *unit_out = hl_counter_name(cnt);
+            double pace = pace_of(b, subj, cnt);
             double days = pace > 0 ? n / pace : 0;
             if (days < cfg->min_days)
                 days = cfg->min_days;
-            br->sample_days = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
+            *days_out = pace > 0 ? hl_v(days) : hl_undef("no delivery pace");
         }
         hl_fmt_fixed(bb, sizeof bb, base, 2, 0);
         hl_fmt_fixed(tb, sizeof tb, target, 2, 0);
         snprintf(text, sizeof text, "%s %s %s (baseline %s, %s%%)%s", h->metric,
                  lift >= 0 ? "at least" : "at most", tb, bb, f0(n1, sizeof n1, 100 * lift, 1),
-                 br->sample_per_arm.ok ? "" : "; judged once enough conversions are in");
-        if (br->sample_per_arm.ok) {
+                 n_out->ok ? "" : "; judged once enough conversions are in");
+        if (n_out->ok) {
             size_t l0 = strlen(text);
             snprintf(text + l0, sizeof text - l0, " with %s %s per arm",
-                     f0(n2, sizeof n2, br->sample_per_arm.v, 0), br->sample_unit);
-            if (br->sample_days.ok) {
+                     f0(n2, sizeof n2, n_out->v, 0), *unit_out);
+            if (days_out->ok) {
                 l0 = strlen(text);
                 snprintf(text + l0, sizeof text - l0, ", about %s days at the current pace",
-                         f0(n3, sizeof n3, ceil(br->sample_days.v), 0));
+                         f0(n3, sizeof n3, ceil(days_out->v), 0));
             }
         }
     } else {
         snprintf(text, sizeof text, "%s changes by %+.0f%% from %g", h->metric, 100 * lift, base);
     }
-    br->success = strdup(text);
+    *text_out = strdup(text);
+}
+
+static void success_for(hl_briefs *b, hl_brief *br)
+{
+    judge(b, &br->subject, &br->hypothesis, &br->sample_per_arm, &br->sample_unit,
+          &br->sample_days, &br->success);
+}
+
+void hl_brief_judge(const hl_briefs *b, const hl_brief *br, const hl_hypothesis *h,
+                    hl_val *per_arm, const char **unit, hl_val *days, char **text)
+{
+    *unit = NULL;
+    *text = NULL;
+    /* the subject index is a cache built on first use: logically const */
+    judge((hl_briefs *)(uintptr_t)b, &br->subject, h, per_arm, unit, days, text);
 }
 
 void hl_brief_complete(hl_briefs *b, hl_brief *br, const char *rule_name, int occurrence)

@@ -24,7 +24,48 @@ struct hl_recipes {
     const hl_briefs *b;
     hl_recipe *r;
     size_t n, cap;
+    char **texts; /* success criteria of actions judged on their own hypothesis */
+    size_t ntexts, captexts;
 };
+
+static int same_hypothesis(const hl_hypothesis *x, const hl_hypothesis *y)
+{
+    return x->set == y->set && strcmp(x->metric, y->metric) == 0 &&
+           x->baseline.ok == y->baseline.ok && (!x->baseline.ok || x->baseline.v == y->baseline.v) &&
+           x->expected_lift.ok == y->expected_lift.ok &&
+           (!x->expected_lift.ok || x->expected_lift.v == y->expected_lift.v);
+}
+
+/* The judgement of action a's variants: the brief's own when the action has no hypothesis of
+ * its own (or the same one), else computed for the action's (a new hook is judged on the hook
+ * rate even when its brief's goal is CPA). 0, or -1 on OOM. */
+static int judge_action(hl_recipes *rs, const hl_brief *br, const hl_action *a, hl_recipe *j)
+{
+    j->hypothesis = a->hypothesis.set ? &a->hypothesis : br->hypothesis.set ? &br->hypothesis : NULL;
+    if (!a->hypothesis.set || same_hypothesis(&a->hypothesis, &br->hypothesis)) {
+        j->sample_per_arm = br->sample_per_arm;
+        j->sample_days = br->sample_days;
+        j->sample_unit = br->sample_unit;
+        j->success = br->success;
+        return 0;
+    }
+    if (rs->ntexts == rs->captexts) {
+        size_t nc = rs->captexts ? rs->captexts * 2 : 16;
+        char **nt = realloc(rs->texts, nc * sizeof *nt);
+        if (!nt)
+            return -1;
+        rs->texts = nt;
+        rs->captexts = nc;
+    }
+    char *text = NULL;
+    hl_brief_judge(rs->b, br, &a->hypothesis, &j->sample_per_arm, &j->sample_unit, &j->sample_days,
+                   &text);
+    if (!text)
+        return -1;
+    rs->texts[rs->ntexts++] = text;
+    j->success = text;
+    return 0;
+}
 
 /* Variation axes, in the order variants take them. */
 static const char *const hook_angles[] = {"question", "bold claim", "pattern interrupt",
@@ -275,6 +316,12 @@ hl_status hl_recipes_build(const hl_briefs *b, const hl_recipe_opts *opts, hl_re
             if (!hl_action_is_creative(a->type))
                 continue;
             int nv = a->variants < maxv ? a->variants : maxv;
+            hl_recipe judged;
+            memset(&judged, 0, sizeof judged);
+            if (nv > 0 && judge_action(rs, &br[i], a, &judged) < 0) {
+                hl_recipes_free(rs);
+                return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
+            }
             for (int v = 0; v < nv; v++) {
                 if (rs->n == rs->cap) {
                     size_t nc = rs->cap ? rs->cap * 2 : 32;
@@ -292,6 +339,11 @@ hl_status hl_recipes_build(const hl_briefs *b, const hl_recipe_opts *opts, hl_re
                 r->action = k;
                 r->variant = v + 1;
                 r->variants = nv;
+                r->hypothesis = judged.hypothesis;
+                r->sample_per_arm = judged.sample_per_arm;
+                r->sample_days = judged.sample_days;
+                r->sample_unit = judged.sample_unit;
+                r->success = judged.success;
                 char key[128];
                 snprintf(key, sizeof key, "%s|%zu|%d", br[i].id, k, v);
                 snprintf(r->id, sizeof r->id, "r%016llx",
@@ -322,6 +374,9 @@ void hl_recipes_free(hl_recipes *rs)
         return;
     for (size_t i = 0; i < rs->n; i++)
         free_recipe(&rs->r[i]);
+    for (size_t i = 0; i < rs->ntexts; i++)
+        free(rs->texts[i]);
+    free(rs->texts);
     free(rs->r);
     free(rs);
 }

@@ -109,18 +109,18 @@ static void recipe(FILE *f, const hl_recipe *r)
     fputs("]", f);
     kstr(f, "instructions", a->instructions);
     kstr(f, "lineage_tag", r->lineage_tag);
-    /* judged on the action's own hypothesis, else the brief's */
-    const hl_hypothesis *h = a->hypothesis.set ? &a->hypothesis : &b->hypothesis;
+    /* judged on the action's own hypothesis, else the brief's (the brief stage sized it) */
+    const hl_hypothesis *h = r->hypothesis;
     fputs(", \"success\": {\"metric\": ", f);
-    hl_json_string(f, h->set ? h->metric : NULL);
-    kval(f, "baseline", h->set ? h->baseline : hl_undef("none"));
-    kval(f, "target", h->set && h->baseline.ok && h->expected_lift.ok
+    hl_json_string(f, h ? h->metric : NULL);
+    kval(f, "baseline", h ? h->baseline : hl_undef("none"));
+    kval(f, "target", h && h->baseline.ok && h->expected_lift.ok
                           ? hl_v(h->baseline.v * (1 + h->expected_lift.v))
                           : hl_undef("none"));
-    kval(f, "sample_per_arm", b->sample_per_arm);
-    kstr(f, "unit", b->sample_unit);
-    kval(f, "days", b->sample_days);
-    kstr(f, "criterion", b->success);
+    kval(f, "sample_per_arm", r->sample_per_arm);
+    kstr(f, "unit", r->sample_unit);
+    kval(f, "days", r->sample_days);
+    kstr(f, "criterion", r->success);
     fputs("}}", f);
 }
 

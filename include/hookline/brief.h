@@ -144,10 +144,22 @@ const char *hl_briefs_intern(hl_briefs *b, const char *s);
  * subject's current pace). occurrence numbers briefs the same rule made for one diagnosis. */
 void hl_brief_complete(hl_briefs *b, hl_brief *br, const char *rule_name, int occurrence);
 
+/* What judging hypothesis h on the brief's subject needs, computed as the brief's own success
+ * criterion is (an action may carry a hypothesis on another metric than its brief's): sample
+ * per arm and its unit (static), days at the subject's current pace, and the criterion in
+ * words in *text (malloc'd, owned by the caller; NULL on OOM). */
+void hl_brief_judge(const hl_briefs *b, const hl_brief *br, const hl_hypothesis *h,
+                    hl_val *per_arm, const char **unit, hl_val *days, char **text);
+
 /* Reads briefs.json back against its findings (which must outlive the result); built-in
  * diagnoses are matched to the findings' by code and subject. *out owned (hl_briefs_free). */
 hl_status hl_briefs_from_json(const char *text, size_t len, const hl_findings *f,
                               hl_briefs **out, hl_error *err);
+/* The same from the file at path, read one brief at a time (never a tree of the whole
+ * document). HL_EINPUT (file missing, malformed: file and byte offset), HL_EEXTERNAL (read
+ * error). f must outlive the result; *out owned by the caller (hl_briefs_free). */
+hl_status hl_briefs_load_file(const char *path, const hl_findings *f, hl_briefs **out,
+                              hl_error *err);
 
 /* Orders the briefs by priority, highest first (ties by id, so the order is stable). */
 void hl_briefs_sort(hl_briefs *b);

@@ -76,6 +76,12 @@ typedef struct hl_recipe {
     const char *constraints[HL_RECIPE_MAX_CONSTRAINTS];
     size_t nconstraints;
     char lineage_tag[16];        /* "hl-" + 10 base32 characters */
+    /* how the variant is judged: on its action's hypothesis (else the brief's), with the
+     * sample that hypothesis needs; success is borrowed from the recipes */
+    const hl_hypothesis *hypothesis; /* NULL when neither has one */
+    hl_val sample_per_arm, sample_days;
+    const char *sample_unit;
+    const char *success;
 } hl_recipe;
 
 typedef struct hl_recipe_opts {

@@ -38,6 +38,58 @@ class Recipes(unittest.TestCase):
         with open(os.path.join(cls.out, "briefs.json")) as f:
             cls.briefs = json.load(f)["briefs"]
 
+    def test_action_hypothesis_is_judged_on_its_own_metric(self):
+        """A brief whose goal is CPA may ask for new hooks judged on the hook rate: the recipe's
+        success block then names the hook rate and sizes its sample for the hook rate (2 s views
+        per impression), not the brief's CPA sample."""
+        rules = os.path.join(self.tmp.name, "rules")
+        os.makedirs(rules, exist_ok=True)
+        with open(os.path.join(rules, "mixed.lua"), "w") as f:
+            f.write('''
+rule {
+  name = "hooks_for_cpa",
+  on = { "weak_hook" },
+  run = function(ctx)
+    local cpa = ctx.ad.metrics.cpa or 20
+    return {
+      title = "New hooks, judged on the hook rate; the brief's goal stays CPA",
+      hypothesis = { metric = "cpa", baseline = cpa, expected_lift = -0.2 },
+      actions = {
+        { type = "new_hook", variants = 2, instructions = "three new openings",
+          hypothesis = { metric = "hook_rate", baseline = 0.2, expected_lift = 0.15 } },
+        { type = "new_cta", variants = 1, instructions = "a direct CTA" },
+      },
+    }
+  end,
+}
+''')
+        out = os.path.join(self.tmp.name, "mixed")
+        run("analyze", "--input", EXAMPLE, "--out", out, "--rules", rules, "-q")
+        with open(os.path.join(out, "recipes.json")) as f:
+            recipes = json.load(f)["recipes"]
+        with open(os.path.join(out, "briefs.json")) as f:
+            briefs = {b["id"]: b for b in json.load(f)["briefs"]}
+        hooks = [r for r in recipes if r["action"] == "new_hook"]
+        ctas = [r for r in recipes if r["action"] == "new_cta"]
+        self.assertTrue(hooks and ctas)
+        for r in hooks:
+            s = r["success"]
+            self.assertEqual(s["metric"], "hook_rate")
+            self.assertEqual((s["baseline"], round(s["target"], 6)), (0.2, 0.23))
+            self.assertEqual(s["unit"], "impressions")
+            self.assertIn("hook_rate at least 23.00% (baseline 20.00%, +15%)", s["criterion"])
+            # p 0.2 -> 0.23 at alpha 0.05, power 0.8: ~2,940 a plain binomial arm; more with the
+            # day-to-day wander (phi >= 1)
+            self.assertGreater(s["sample_per_arm"], 2900)
+            b = briefs[r["brief_id"]]
+            self.assertEqual(b["hypothesis"]["metric"], "cpa")
+            self.assertNotEqual(s["criterion"], b["success"]["criterion"])
+            self.assertNotEqual(s["sample_per_arm"], b["success"]["sample_per_arm"])
+        for r in ctas:  # no hypothesis of its own: the brief's
+            s = r["success"]
+            self.assertEqual(s["metric"], "cpa")
+            self.assertEqual(s["criterion"], briefs[r["brief_id"]]["success"]["criterion"])
+
     def test_kitbash_splices_the_right_segments(self):
         kb = [b for b in self.briefs if b["diagnoses"][0]["code"] == "kitbash_candidate"]
         self.assertTrue(kb, "the example has kit-bash candidates")
