@@ -56,8 +56,8 @@ hl_status hl_store_save_outputs(hl_store *s, int64_t run_id, const hl_findings *
      * are replaced by this run's. */
     const char *clear[] = {
         "DELETE FROM diagnoses WHERE as_of = ?1",
-        "DELETE FROM recipes WHERE as_of = ?1 AND recipe_id NOT IN"
-        " (SELECT recipe_id FROM deliveries WHERE status = 'delivered')",
+        ("DELETE FROM recipes WHERE as_of = ?1 AND recipe_id NOT IN"
+         " (SELECT recipe_id FROM deliveries WHERE status = 'delivered')"),
         "DELETE FROM briefs WHERE as_of = ?1 AND brief_id NOT IN (SELECT brief_id FROM recipes)"};
     for (int i = 0; i < 3; i++) {
         if (sqlite3_prepare_v2(s->db, clear[i], -1, &del, NULL) != SQLITE_OK)
