@@ -187,6 +187,59 @@ static const char *id_of(const hl_subject *s)
     return s->level == HL_LEVEL_AD ? s->ad_id : s->adgroup_id;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The unit's metric against its family's typical member: value / (median of every member's
+ * value, its own included) - 1, NAN when undefined. Leave-one-out pools a very strong ad into
+ * every other ad's reference, so against the pooled rest the ordinary ads of its group look
+ * worse; the median member does not move with one outlier (nor with two in a group of five).
+ * A "weak" or "loser" diagnosis needs both: significantly worse than the pooled rest, and at
+ * least half the configured margin below the typical member. */
+static double vs_median_peer(const dctx *x, const hl_unit *u, hl_metric m)
+{
+    const hl_units *us = u->subj.level == HL_LEVEL_AD ? &x->f->ads : &x->f->groups;
+    if (u->family >= us->nf)
+        return NAN;
+    const hl_family *fm = &us->f[u->family];
+    double mine;
+    if (!hl_metric_compute(m, u->tot, u->present, &mine) || !isfinite(mine))
+        return NAN;
+    double small[32], *vals = fm->n <= 32 ? small : malloc(fm->n * sizeof *vals);
+    if (!vals)
+        return NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < fm->n; i++) {
+        const hl_unit *p = &us->u[fm->members[i]];
+        double v;
+        if (hl_metric_compute(m, p->tot, p->present, &v) && isfinite(v))
+            vals[k++] = v;
+    }
+    double med = NAN;
+    if (k >= 2) { /* alone in its family: nothing typical to compare with */
+        qsort(vals, k, sizeof *vals, cmp_double);
+        med = k % 2 ? vals[k / 2] : (vals[k / 2 - 1] + vals[k / 2]) / 2;
+    }
+    if (vals != small)
+        free(vals);
+    return med > 0 ? mine / med - 1 : NAN;
+}
+
+/* Whether the unit is below its typical peer by half the margin `max_lift` (< 0) at least
+ * (or above it by half of `min_lift` > 0 when `higher`: a CPA). Undefined passes: the pooled
+ * comparison then decides alone. */
+static int typical_peer_agrees(const dctx *x, const hl_unit *u, hl_metric m, double margin,
+                               int higher)
+{
+    double l = vs_median_peer(x, u, m);
+    if (isnan(l))
+        return 1;
+    return higher ? l >= margin / 2 : l <= margin / 2;
+}
+
 /* winner / loser / insufficient_data on the goal metric (CPA where conversions are tracked). */
 static void goal(dctx *x, const hl_unit *u, int goal_is_cpa)
 {
@@ -206,7 +259,9 @@ static void goal(dctx *x, const hl_unit *u, int goal_is_cpa)
         hl_diagnosis *d = add(x, "winner", &u->subj, spend, improvement,
                               "Winner on the goal metric: %s.", desc);
         evidence_cmp(x, d, gi);
-    } else if (g->decision == HL_DEC_WORSE && -improvement >= cfg->loser_min_lift) {
+    } else if (g->decision == HL_DEC_WORSE && -improvement >= cfg->loser_min_lift &&
+               typical_peer_agrees(x, u, gm, goal_is_cpa ? cfg->loser_min_lift : -cfg->loser_min_lift,
+                                   goal_is_cpa)) {
         describe(desc, sizeof desc, x->f, g, label);
         hl_diagnosis *d = add(x, "loser", &u->subj, spend, improvement,
                               "Loser on the goal metric: %s.", desc);
@@ -247,8 +302,10 @@ static void funnel(dctx *x, const hl_unit *u)
 
     /* The funnel is read in order: a stage is "the problem" only when it is weak by the
      * configured margin, not merely significantly worse by a hair. */
-    int hook_weak = is(hook, HL_DEC_WORSE) && hook->lift.ok && hook->lift.v <= cfg->weak_hook_max_lift;
-    int hold_weak = is(hold, HL_DEC_WORSE) && hold->lift.ok && hold->lift.v <= cfg->weak_hold_max_lift;
+    int hook_weak = is(hook, HL_DEC_WORSE) && hook->lift.ok && hook->lift.v <= cfg->weak_hook_max_lift &&
+                    typical_peer_agrees(x, u, HL_M_HOOK_RATE, cfg->weak_hook_max_lift, 0);
+    int hold_weak = is(hold, HL_DEC_WORSE) && hold->lift.ok && hold->lift.v <= cfg->weak_hold_max_lift &&
+                    typical_peer_agrees(x, u, HL_M_HOLD_RATE, cfg->weak_hold_max_lift, 0);
     if (hook_weak) {
         describe(d1, sizeof d1, x->f, hook, "2-second hook rate");
         hl_diagnosis *d = add(x, "weak_hook", &u->subj, spend, hook->lift.v,
@@ -266,7 +323,8 @@ static void funnel(dctx *x, const hl_unit *u)
             evidence_cmp(x, d, ih);
     }
     if (is(ctr, HL_DEC_WORSE) && ctr->lift.ok && ctr->lift.v <= cfg->weak_cta_max_lift &&
-        !hook_weak && !hold_weak) {
+        typical_peer_agrees(x, u, HL_M_CTR, cfg->weak_cta_max_lift, 0) && !hook_weak &&
+        !hold_weak) {
         describe(d1, sizeof d1, x->f, ctr, "CTR");
         hl_diagnosis *d = add(x, "weak_cta", &u->subj, spend, ctr->lift.v,
                               "Weak CTA: %s, while views (hook and hold) are not weak. People "
@@ -281,7 +339,8 @@ static void funnel(dctx *x, const hl_unit *u)
     /* "CTR high": significantly better, or at least the configured lift above the peers */
     int ctr_high = ctr && ctr->lift.ok && !is(ctr, HL_DEC_WORSE) &&
                    (is(ctr, HL_DEC_BETTER) || ctr->lift.v >= cfg->lp_min_ctr_lift);
-    if (is(cvr, HL_DEC_WORSE) && cvr->lift.ok && cvr->lift.v <= cfg->lp_max_cvr_lift && ctr_high) {
+    if (is(cvr, HL_DEC_WORSE) && cvr->lift.ok && cvr->lift.v <= cfg->lp_max_cvr_lift && ctr_high &&
+        typical_peer_agrees(x, u, HL_M_CVR, cfg->lp_max_cvr_lift, 0)) {
         describe(d1, sizeof d1, x->f, ctr, "CTR");
         describe(d2, sizeof d2, x->f, cvr, "CVR");
         hl_diagnosis *d = add(x, "landing_page_mismatch", &u->subj, spend, cvr->lift.v,
