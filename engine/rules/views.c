@@ -516,6 +516,112 @@ static int idx_ctx(lua_State *L, hl_rules *r, const char *k)
     return 1;
 }
 
+/* The fields of the fixed-shape views, for the error a misspelt name gets: a typo such as
+ * ctx.comparision must not read as nil and quietly change a brief. (Maps — counters, metrics,
+ * comparisons, trends, ads — stay lenient: a metric an account lacks is an ordinary nil.) */
+#define SUBJECT_FIELDS "level", "ad_id", "ad_name", "adgroup_id", "adgroup_name", \
+                       "campaign_id", "campaign_name", "advertiser_id"
+static const char *const ctx_fields[] = {"ad", "ads", "as_of", "comparisons", "currency",
+                                         "diagnoses", "diagnosis", "history", "learnings",
+                                         "peers", "subject", "trends", NULL};
+static const char *const ad_fields[] = {"id", "name", "currency", "days", "counters", "metrics",
+                                        "comparisons", "trends", SUBJECT_FIELDS, NULL};
+static const char *const cmp_fields[] = {
+    "metric", "value", "reference", "lift", "ci_low", "ci_high", "p_value", "p_adjusted",
+    "chance_to_beat", "decision", "method", "x", "n", "x_ref", "n_ref", "needed_remaining",
+    "needed_days", "needed_unit", "subject", NULL};
+static const char *const trend_fields[] = {"metric",     "prior",   "recent", "change",
+                                           "ci_low",     "ci_high", "p_value", "p_adjusted",
+                                           "direction",  "days",    "method", "note", NULL};
+static const char *const diag_fields[] = {"code",           "summary",        "effect",
+                                          "priority",       "spend_at_stake", "related_ad_ids",
+                                          "evidence",       "subject",        "builtin",
+                                          SUBJECT_FIELDS,   NULL};
+static const char *const subject_fields[] = {SUBJECT_FIELDS, NULL};
+
+static const char *const *fields_of(int kind)
+{
+    switch (kind) {
+    case V_CTX:
+        return ctx_fields;
+    case V_AD:
+        return ad_fields;
+    case V_CMP:
+        return cmp_fields;
+    case V_TREND:
+        return trend_fields;
+    case V_DIAG:
+        return diag_fields;
+    case V_SUBJECT:
+        return subject_fields;
+    default:
+        return NULL;
+    }
+}
+
+/* Edit distance, capped: enough to suggest the field a typo meant. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static int unknown_field(lua_State *L, int kind, const char *k)
+{
+    static const char *const names[] = {"ctx", "ad", "counters", "metrics", "comparison",
+                                         "trend", "comparisons", "trends", "diagnosis",
+                                         "diagnoses", "peers", "ads", "evidence",
+                                         "related_ad_ids", "subject"};
+    const char *const *fl = fields_of(kind);
+    const char *best = NULL;
+    size_t bd = 3; /* suggest within two edits */
+    for (size_t i = 0; fl[i]; i++) {
+        size_t d = distance(k, fl[i]);
+        if (d < bd) {
+            bd = d;
+            best = fl[i];
+        }
+    }
+    luaL_where(L, 1);
+    if (best)
+        lua_pushfstring(L, "no field '%s' in a %s view (did you mean '%s'?)", k, names[kind],
+                        best);
+    else
+        lua_pushfstring(L, "no field '%s' in a %s view", k, names[kind]);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static int known_field(int kind, const char *k)
+{
+    const char *const *fl = fields_of(kind);
+    if (!fl)
+        return 1;
+    for (size_t i = 0; fl[i]; i++)
+        if (strcmp(fl[i], k) == 0)
+            return 1;
+    return 0;
+}
+
 /* List element i (1-based) of a list view. */
 static int idx_list(lua_State *L, hl_rules *r, const view *v, lua_Integer i)
 {
@@ -686,6 +792,8 @@ static int view_index(lua_State *L)
         break;
     }
     }
+    if (!ok && !known_field(v->kind, k))
+        return unknown_field(L, v->kind, k);
     return ok ? 1 : 0;
 }
 

@@ -807,6 +807,12 @@ case("modify_view_comparison", '    ctx.comparisons.hook_rate.value = 0', error=
 case("modify_view_counters", '    ctx.ad.counters.spend = 0', kind="diagnose",
      error=r"read-only")
 case("modify_view_learnings", '    ctx.learnings.x = 1', kind="suppress", error=r"read-only")
+# a misspelt field is an error naming the field and the nearest one, not a silent nil
+case("view_unknown_field", '    return { title = "x" .. tostring(ctx.comparision) }',
+     error=r"no field 'comparision' in a ctx view \(did you mean 'comparisons'\?\)")
+case("view_unknown_field_comparison",
+     '    local c = ctx.comparisons.hook_rate\n    return { title = tostring(c and c.decison) }',
+     error=r"no field 'decison' in a comparison view \(did you mean 'decision'\?\)")
 case("view_kept", """\
     if KEPT.ad then return { title = KEPT.ad.name } end
     KEPT.ad = ctx.ad""", error=r"view from an earlier call",
