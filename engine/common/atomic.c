@@ -82,6 +82,11 @@ FILE *hl_atomic_stream(hl_atomic_file *a)
     return a->f;
 }
 
+const char *hl_atomic_temp_path(const hl_atomic_file *a)
+{
+    return a->tmp;
+}
+
 hl_status hl_atomic_commit(hl_atomic_file *a, hl_error *err)
 {
     int failed = ferror(a->f);

@@ -190,6 +190,12 @@ const hl_ad_view *hl_findings_ads(const hl_findings *f, size_t *n);
  * the caller (hl_findings_free). */
 hl_status hl_findings_from_json(const char *text, size_t len, const char *path,
                                 hl_findings **out, hl_error *err);
+/* The same from the file at path, read one array element at a time: memory holds the findings
+ * and one element, not the document (a 10^6-row night's findings.json is hundreds of MB).
+ * Stricter than hl_findings_from_json about the document itself (nothing may follow it; an
+ * array given twice is an error). HL_EINPUT (file missing, malformed: file and byte offset),
+ * HL_EEXTERNAL (read error). *out is owned by the caller (hl_findings_free). */
+hl_status hl_findings_load_file(const char *path, hl_findings **out, hl_error *err);
 
 /* A stable key for a comparison ("ad:<id>:hook_rate"), for storing sequential state. Writes
  * into buf and returns it. */

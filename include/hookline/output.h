@@ -26,6 +26,10 @@ typedef struct hl_atomic_file hl_atomic_file;
 hl_atomic_file *hl_atomic_open(const char *path, hl_error *err);
 /* The stream to write to; borrowed. */
 FILE *hl_atomic_stream(hl_atomic_file *f);
+/* The temporary file's name; borrowed, valid until commit or abort. What was written can be
+ * read back from it after fflush(hl_atomic_stream(f)): `hookline merge` renders its reports
+ * from the merged JSON before it renames anything into place. */
+const char *hl_atomic_temp_path(const hl_atomic_file *f);
 /* Flushes, syncs and renames into place. On any failure (a write error earlier, disk full)
  * removes the temporary file, leaves path untouched and returns HL_EEXTERNAL. */
 hl_status hl_atomic_commit(hl_atomic_file *f, hl_error *err);
