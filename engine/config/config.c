@@ -109,13 +109,13 @@ static const key keys[] = {
     {"deliver.adapter", K_STR, F(deliver_adapter), 0, 0, 255,
      "generator adapter: generic, heygen, shortgenius or a .lua path (\"\" = generic)"},
     {"mail.smtp", K_STR, F(mail_smtp), 0, 0, 511, "smtp:// or smtps:// relay; the report is mailed when set"},
-    {"net.ca_file", K_STR, F(net_ca_file), 0, 0, 1023,
-     "PEM file of CA certificates trusted instead of the system's (a private CA in front of "
-     "the relay, the generator or a proxy); \"\" = the system's"},
     {"mail.from", K_STR, F(mail_from), 0, 0, 255, "sender address"},
     {"mail.to", K_STR, F(mail_to), 0, 0, 1023, "recipients, comma-separated"},
     {"mail.allow_plain", K_BOOL, F(mail_allow_plain), 0, 0, 1,
      "allow a relay on this machine without STARTTLS"},
+    {"net.ca_file", K_STR, F(net_ca_file), 0, 0, 1023,
+     "PEM file of CA certificates trusted instead of the system's (a private CA in front of "
+     "the relay, the generator or a proxy); \"\" = the system's"},
     {"experiments.max_days", K_INT, F(experiments_max_days), 28, 3, 366,
      "days a launched variant is evaluated before an inconclusive verdict is final"},
     {"experiments.min_days", K_INT, F(experiments_min_days), 7, 3, 60,

@@ -976,6 +976,11 @@ class Config(unittest.TestCase):
         self.assertEqual(c.out, d.out)
         for key, val in (("alpha", "0.05"), ("mode", '"sequential"'), ("tolerance", "0.2")):
             self.assertRegex(d.out, rf"\n\s*{key} = {re.escape(val)},")
+        # every section once: a section printed twice makes Lua keep only the second table, so
+        # the first one's settings would silently read back as defaults (found by fuzz_config
+        # when net.ca_file was first listed between two mail keys)
+        top = re.findall(r"^  ([a-z_]+) = \{$", d.out, re.M)
+        self.assertEqual(len(top), len(set(top)), f"a section printed twice: {top}")
         # and analyze accepts it, with the same findings as no config at all
         r, doc, _ = analyze("--input", EXPORT_CSV, "--config", path)
         self.assertEqual(r.rc, 0, r)
