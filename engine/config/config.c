@@ -463,33 +463,23 @@ void hl_config_print(FILE *f, const hl_config *cfg)
             fprintf(f, "\"%s\"", hl_stats_adjust_method_name((hl_stats_adjust_method)(int)v));
             break;
         case K_STR: {
-            /* a long bracket whose level the value cannot close early (no "]=*]" of that level
-             * inside, nor "]=*" at its end); a newline after the opening bracket, which Lua
-             * drops, so a value starting with a line break keeps it */
-            const char *sv = (const char *)cfg + k->off;
-            size_t svl = strlen(sv);
-            int plain = 1;
-            for (size_t q = 0; q < svl && plain; q++)
-                plain = (unsigned char)sv[q] >= 0x20 && sv[q] != '"' && sv[q] != '\\' &&
-                        sv[q] != 0x7f;
-            if (plain) { /* the common case reads as it is typed */
-                fprintf(f, "\"%s\"", sv);
-                break;
+            /* A quoted Lua string, escaped so it reads back byte for byte: quotes and
+             * backslashes escaped, line ends as \n, other control bytes as \ddd (three digits,
+             * so a digit after one cannot extend it). A long bracket cannot do this: Lua turns
+             * any CR or CR LF inside one into LF (found by fuzz_config). */
+            const unsigned char *sv = (const unsigned char *)cfg + k->off;
+            fputc('"', f);
+            for (; *sv; sv++) {
+                if (*sv == '"' || *sv == '\\')
+                    fprintf(f, "\\%c", *sv);
+                else if (*sv == '\n')
+                    fputs("\\n", f);
+                else if (*sv < 0x20 || *sv == 0x7f)
+                    fprintf(f, "\\%03u", (unsigned)*sv);
+                else
+                    fputc(*sv, f);
             }
-            int lv = 0;
-            for (;; lv++) {
-                char close[40];
-                close[0] = ']';
-                memset(close + 1, '=', (size_t)lv);
-                close[lv + 1] = ']';
-                close[lv + 2] = '\0';
-                size_t tl = (size_t)lv + 1;
-                int ends = svl >= tl && memcmp(sv + svl - tl, close, tl) == 0;
-                if ((!strstr(sv, close) && !ends) || lv >= 32)
-                    break;
-            }
-            fprintf(f, "[%.*s[\n%s]%.*s]", lv, "================================", sv, lv,
-                    "================================");
+            fputc('"', f);
             break;
         }
         }

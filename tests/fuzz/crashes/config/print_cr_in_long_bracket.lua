@@ -1,0 +1,1 @@
+return { deliver = { webhook = "˜?‹‹\\\\\\\\\\\\\\\\\reports\\\\\\ŒÅĞÔuser:pa5ss@hosïïï},ïïïïïïïx" } }
