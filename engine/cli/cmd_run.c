@@ -548,11 +548,24 @@ int hl_cli_run(int argc, char **argv)
         goto out;
     }
     if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+        /* The holder writes its pid just after it takes the lock: until then the file holds
+         * nothing or the pid of an earlier run. Read until it names a live process (200 ms at
+         * most), so the message names the run that really holds the lock. */
         char pid[32] = "?";
-        ssize_t got = pread(lockfd, pid, sizeof pid - 1, 0);
-        if (got > 0) {
-            pid[got] = '\0';
-            pid[strcspn(pid, "\n")] = '\0';
+        for (int tries = 0; tries < 40; tries++) {
+            char buf[32];
+            ssize_t got = pread(lockfd, buf, sizeof buf - 1, 0);
+            if (got > 0) {
+                buf[got] = '\0';
+                char *end;
+                long p = strtol(buf, &end, 10);
+                if (p > 0 && end != buf && kill((pid_t)p, 0) == 0) {
+                    snprintf(pid, sizeof pid, "%ld", p);
+                    break;
+                }
+            }
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
         }
         hl_cli_errorf("run: another hookline run is in progress (it holds %s, pid %s); this one "
                       "stops here",
@@ -562,10 +575,12 @@ int hl_cli_run(int argc, char **argv)
         rc = HL_EEXTERNAL;
         goto out;
     }
-    if (ftruncate(lockfd, 0) == 0) {
+    {
+        /* one write of a fixed width replaces any earlier pid whole (a reader never sees a
+         * mix of two) */
         char pid[32];
-        int pl = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-        if (pwrite(lockfd, pid, (size_t)pl, 0) < 0) {
+        int pl = snprintf(pid, sizeof pid, "%-20ld\n", (long)getpid());
+        if (pwrite(lockfd, pid, (size_t)pl, 0) < 0 || ftruncate(lockfd, pl) < 0) {
             /* the pid is only informative */
         }
     }
