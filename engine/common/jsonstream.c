@@ -143,6 +143,20 @@ static int is_hex(int c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* Four hex digits of a \\u escape into *u. 0, or -1 (nothing reported). */
+static int hex4(hl_jstream *s, unsigned *u)
+{
+    *u = 0;
+    for (int i = 0; i < 4; i++) {
+        int c = peekc(s);
+        if (!is_hex(c))
+            return -1;
+        *u = *u * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        s->pos++;
+    }
+    return 0;
+}
+
 /* At the opening quote: through the closing one. */
 static int scan_string(hl_jstream *s)
 {
@@ -171,13 +185,28 @@ static int scan_string(hl_jstream *s)
         switch (c) {
         case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
             break;
-        case 'u':
-            for (int i = 0; i < 4; i++) {
-                if (!is_hex(peekc(s)))
-                    return fail(s, HL_EINPUT, "bad \\u escape in a string");
+        case 'u': {
+            /* a surrogate must come in a high-low pair: an unpaired one is no character, and
+             * cJSON, which parses the values the scanner hands out, refuses it */
+            unsigned u, lo;
+            if (hex4(s, &u) < 0)
+                return fail(s, HL_EINPUT, "bad \\u escape in a string");
+            if (u >= 0xDC00 && u <= 0xDFFF)
+                return fail(s, HL_EINPUT, "unpaired surrogate (\\u%04X) in a string", u);
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                if (peekc(s) != '\\')
+                    return fail(s, HL_EINPUT, "unpaired surrogate (\\u%04X) in a string", u);
                 s->pos++;
+                if (peekc(s) != 'u')
+                    return fail(s, HL_EINPUT, "unpaired surrogate (\\u%04X) in a string", u);
+                s->pos++;
+                if (hex4(s, &lo) < 0)
+                    return fail(s, HL_EINPUT, "bad \\u escape in a string");
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return fail(s, HL_EINPUT, "unpaired surrogate (\\u%04X) in a string", u);
             }
             break;
+        }
         default:
             s->pos--;
             return fail(s, HL_EINPUT, c < 0 ? "unterminated string" : "bad escape in a string");
@@ -364,7 +393,11 @@ int hl_jstream_peek(hl_jstream *s)
 {
     if (s->failed)
         return -1;
-    return skip_ws(s);
+    int c = skip_ws(s);
+    /* a value is due here: the input ending is an error now, not at the next call */
+    if (c < 0 && s->pending && !s->failed)
+        return fail(s, HL_EINPUT, "unexpected end of input");
+    return c;
 }
 
 /* Positions at the pending value's first byte; returns it, or -1. */

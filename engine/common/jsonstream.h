@@ -46,8 +46,8 @@ void hl_jstream_free(hl_jstream *s); /* accepts NULL */
  * hl_jstream_enter; hl_jstream_next skips it if the caller did not. All calls return -1 once
  * an error has been reported, and keep returning it. */
 
-/* The first byte of the pending value ('{', '[', '"', 't', 'f', 'n', '-' or a digit), or -1 at
- * the end of the input or after an error. Consumes nothing. */
+/* The first byte of the pending value ('{', '[', '"', 't', 'f', 'n', '-' or a digit), or -1
+ * after an error (the input ending where a value is due is one). Consumes nothing. */
 int hl_jstream_peek(hl_jstream *s);
 
 /* Steps into the pending value, which must be an object (kind '{') or an array ('['). 0, or -1

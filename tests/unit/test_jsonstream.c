@@ -141,6 +141,9 @@ static void test_malformed(void)
         "{a:1}", "{\"a\":1 \"b\":2}", "\"abc", "\"a\\x\"", "\"\\u12g4\"", "\"\\u12\"", "01",
         "-", "1.", "1e", "1e+", ".5", "+1", "tru", "nul", "falsey", "[1]]", "{} {}", "\"a\nb\"",
         "[\"\\\"]", "{\"a\":[}", "[{]}", "\x01", "[1,\"\\",
+        /* unpaired surrogates (cJSON refuses them in the values the scanner hands out) */
+        "\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83d@ude00\"", "\"\\ud83d\\u0041\"",
+        "{\"\\udfff\":1}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         hl_error err;
@@ -166,6 +169,8 @@ static void test_malformed(void)
     hl_error err;
     CHECK_INT(scan_text(doc, len, &err, 0), 0);
     CHECK_INT(scan_text(doc, len, &err, 1), 0);
+    /* a surrogate pair is a character */
+    CHECK_INT(scan_text("[\"\\ud83d\\ude00\"]", 16, &err, 1), 0);
     /* a byte offset that points at the trouble */
     CHECK_INT(scan_text("[1, 2, x]", 9, &err, 1), -1);
     CHECK_STR(err.msg, "byte 7: unexpected character 'x'");
