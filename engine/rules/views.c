@@ -191,6 +191,21 @@ static int idx_ad(lua_State *L, hl_rules *r, size_t ai, const char *k)
     return 1;
 }
 
+/* A finding's subject as a read-only table of the subject fields. */
+static void push_subject_table(lua_State *L, const hl_subject *s)
+{
+    static const char *const keys[] = {"level",        "ad_id",       "ad_name",
+                                       "adgroup_id",   "adgroup_name", "campaign_id",
+                                       "campaign_name", "advertiser_id"};
+    int found;
+    lua_createtable(L, 0, 8);
+    for (int i = 0; i < 8; i++) {
+        push_subject_field(L, s, keys[i], &found);
+        lua_setfield(L, -2, keys[i]);
+    }
+    hl__make_readonly(L);
+}
+
 static int idx_cmp(lua_State *L, hl_rules *r, size_t ci, const char *k)
 {
     size_t n;
@@ -198,7 +213,6 @@ static int idx_cmp(lua_State *L, hl_rules *r, size_t ci, const char *k)
     if (ci >= n)
         return 0;
     c += ci;
-    int found;
     if (strcmp(k, "metric") == 0)
         lua_pushstring(L, hl_metric_info(c->metric)->name);
     else if (strcmp(k, "value") == 0)
@@ -235,18 +249,9 @@ static int idx_cmp(lua_State *L, hl_rules *r, size_t ci, const char *k)
         push_val(L, c->needed_days);
     else if (strcmp(k, "needed_unit") == 0)
         push_str(L, c->needed_unit);
-    else if (strcmp(k, "subject") == 0) {
-        /* a comparison's subject: the ad or ad group it is about */
-        lua_createtable(L, 0, 8);
-        static const char *const keys[] = {"level", "ad_id", "ad_name", "adgroup_id",
-                                           "adgroup_name", "campaign_id", "campaign_name",
-                                           "advertiser_id"};
-        for (int i = 0; i < 8; i++) {
-            push_subject_field(L, &c->subject, keys[i], &found);
-            lua_setfield(L, -2, keys[i]);
-        }
-        hl__make_readonly(L);
-    } else
+    else if (strcmp(k, "subject") == 0)
+        push_subject_table(L, &c->subject); /* the ad or ad group it is about */
+    else
         return 0;
     return 1;
 }
@@ -282,6 +287,8 @@ static int idx_trend(lua_State *L, hl_rules *r, size_t ti, const char *k)
         push_str(L, t->method);
     else if (strcmp(k, "note") == 0)
         push_str(L, t->note);
+    else if (strcmp(k, "subject") == 0)
+        push_subject_table(L, &t->subject); /* the ad, ad group or account it is about */
     else
         return 0;
     return 1;
@@ -530,9 +537,10 @@ static const char *const cmp_fields[] = {
     "metric", "value", "reference", "lift", "ci_low", "ci_high", "p_value", "p_adjusted",
     "chance_to_beat", "decision", "method", "x", "n", "x_ref", "n_ref", "needed_remaining",
     "needed_days", "needed_unit", "subject", NULL};
-static const char *const trend_fields[] = {"metric",     "prior",   "recent", "change",
-                                           "ci_low",     "ci_high", "p_value", "p_adjusted",
-                                           "direction",  "days",    "method", "note", NULL};
+static const char *const trend_fields[] = {"metric",    "prior",   "recent",  "change",
+                                           "ci_low",    "ci_high", "p_value", "p_adjusted",
+                                           "direction", "days",    "method",  "note",
+                                           "subject",   NULL};
 static const char *const diag_fields[] = {"code",           "summary",        "effect",
                                           "priority",       "spend_at_stake", "related_ad_ids",
                                           "evidence",       "subject",        "builtin",
@@ -611,15 +619,25 @@ static int unknown_field(lua_State *L, int kind, const char *k)
     return lua_error(L);
 }
 
+static int in_list(const char *const *fl, const char *k)
+{
+    for (size_t i = 0; fl[i]; i++)
+        if (strcmp(fl[i], k) == 0)
+            return 1;
+    return 0;
+}
+
+/* A diagnosis' evidence mixes comparisons and trends, and rules read them in one loop: a
+ * comparison's field on a trend (or the reverse) is a nil, not an error. Only a name neither
+ * has is a typo. */
 static int known_field(int kind, const char *k)
 {
     const char *const *fl = fields_of(kind);
     if (!fl)
         return 1;
-    for (size_t i = 0; fl[i]; i++)
-        if (strcmp(fl[i], k) == 0)
-            return 1;
-    return 0;
+    if (kind == V_CMP || kind == V_TREND)
+        return in_list(cmp_fields, k) || in_list(trend_fields, k);
+    return in_list(fl, k);
 }
 
 /* List element i (1-based) of a list view. */

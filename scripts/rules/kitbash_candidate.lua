@@ -5,7 +5,7 @@
 local function evidence_of(ctx, metric, ad_id)
   local ev = ctx.diagnosis.evidence
   for i = 1, #ev do
-    local s = ev[i].subject -- nil for trends
+    local s = ev[i].subject -- a comparison's or a trend's subject
     if ev[i].metric == metric and (not ad_id or (s and s.ad_id == ad_id)) then return ev[i] end
   end
 end
