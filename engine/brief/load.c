@@ -203,7 +203,8 @@ hl_status hl__brief_load_brief(hl_brief_loader *L, const cJSON *it, hl_error *er
         x->type = (hl_action_type)t;
         x->instructions = dup(jstr(a, "instructions"));
         hl_val v = jval(a, "variants");
-        x->variants = v.ok ? (int)v.v : 1;
+        /* clamped before the conversion: a double beyond int is undefined C */
+        x->variants = !v.ok ? 1 : v.v <= 0 ? 0 : v.v >= 1000 ? 1000 : (int)v.v;
         hypothesis(cJSON_GetObjectItemCaseSensitive(a, "hypothesis"), &x->hypothesis);
         const cJSON *det = cJSON_GetObjectItemCaseSensitive(a, "details");
         int ndet = cJSON_GetArraySize(det);

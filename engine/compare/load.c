@@ -59,6 +59,15 @@ static double number(const cJSON *obj, const char *key, double def)
     return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : def;
 }
 
+/* A count of days from the document: a number out of range (1e300, -5) is not a count; it is
+ * clamped into 0..HL_MAX_DAYS rather than converted (a double beyond int is undefined C). */
+#define HL_MAX_DAYS 1000000
+static int days_of(const cJSON *obj, const char *key)
+{
+    double v = number(obj, key, 0);
+    return v <= 0 ? 0 : v >= HL_MAX_DAYS ? HL_MAX_DAYS : (int)v;
+}
+
 static int date_of(const cJSON *obj, const char *key, int32_t *day)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -151,7 +160,7 @@ static hl_status load_ad(loader *L, const cJSON *it, size_t i)
     if (!a)
         return oom(L);
     a->currency = text(L, it, "currency");
-    a->days = (int)number(it, "days", 0);
+    a->days = days_of(it, "days");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "counters");
     for (int k = 0; k < HL_NCOUNTERS; k++) {
         hl_val v = value(c, hl_counter_name((hl_counter)k));
@@ -206,8 +215,8 @@ static hl_status load_comparison(loader *L, const cJSON *it, size_t i)
     c->n = number(cnt, "n", 0);
     c->x_ref = number(cnt, "x_ref", 0);
     c->n_ref = number(cnt, "n_ref", 0);
-    c->days = (int)number(cnt, "days", 0);
-    c->days_ref = (int)number(cnt, "days_ref", 0);
+    c->days = days_of(cnt, "days");
+    c->days_ref = days_of(cnt, "days_ref");
     c->phi = number(cnt, "phi", 1);
     const cJSON *nd = cJSON_GetObjectItemCaseSensitive(it, "needed");
     c->needed_per_arm = value(nd, "per_arm");
@@ -236,7 +245,7 @@ static hl_status load_trend(loader *L, const cJSON *it, size_t i)
         t->from = DATE_ABSENT;
     if (date_of(it, "to", &t->to) < 0)
         t->to = DATE_ABSENT;
-    t->days = (int)number(it, "days", 0);
+    t->days = days_of(it, "days");
     t->prior = value(it, "prior");
     t->recent = value(it, "recent");
     t->change = value(it, "change");

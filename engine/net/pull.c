@@ -317,6 +317,12 @@ static void on_page(puller *p, job *j, cJSON *data)
         retry(p, j, 0, "malformed page (no data.list or page_info)");
         return;
     }
+    /* checked before the conversion: a double beyond long is undefined C */
+    if (!(tn->valuedouble >= 0 && tn->valuedouble <= 1e12) ||
+        !(tp->valuedouble >= 0 && tp->valuedouble <= 1e9)) {
+        retry(p, j, 0, "malformed page (page_info out of range)");
+        return;
+    }
     long total = (long)tn->valuedouble, pages = (long)tp->valuedouble;
     if (j->page == 1) {
         j->total_number = total;
@@ -465,7 +471,9 @@ static void on_done(puller *p, job *j, CURLcode res)
     }
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(doc, "code");
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "message"));
-    long c = cJSON_IsNumber(code) ? (long)code->valuedouble : -1;
+    long c = cJSON_IsNumber(code) && code->valuedouble >= -1e9 && code->valuedouble <= 1e9
+                 ? (long)code->valuedouble
+                 : -1;
     char safe[160] = "";
     if (msg)
         for (size_t i = 0, o = 0; msg[i] && o + 1 < sizeof safe; i++)

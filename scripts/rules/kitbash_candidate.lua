@@ -27,6 +27,9 @@ rule {
   on = { "kitbash_candidate" },
   run = function(ctx)
     local hook_id = ctx.subject.ad_id
+    -- the engine reports a kit-bash on the hook donor ad; a findings file may name an ad group
+    -- instead, and there is no hook to take then
+    if not hook_id then return nil end
     local hook_name = ctx.subject.ad_name or hook_id
     local end_id, end_ad = ending_ad(ctx)
     local end_name = end_ad and end_ad.name or end_id or "the ad group's best-CTR ad"
