@@ -81,6 +81,8 @@ static void test_file(void)
     hl_error err;
     FILE *f = tmpfile();
     CHECK(f != NULL);
+    if (!f)
+        return;
     fputs(doc, f);
     rewind(f);
     hl_jstream *s = hl_jstream_open(f, 0, "doc.json", BIG, &err);
