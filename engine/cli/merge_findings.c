@@ -116,9 +116,9 @@ static int shift_index(hl_merge_findings *m, hl_jstream *s, const char *text, si
         if (hl_jstream_uint(v, n, &idx) < 0)
             return hl_merge_fail(err, HL_EINPUT, m->path,
                                  "byte %llu: evidence %s index %.40s is not a whole number",
-                                 (unsigned long long)(at + off), k, v);
+                                 (unsigned long long)at + off, k, v);
         char num[32];
-        int w = snprintf(num, sizeof num, "%llu", (unsigned long long)(idx + m->shift[which]));
+        int w = snprintf(num, sizeof num, "%llu", (unsigned long long)idx + m->shift[which]);
         if (put(m, text + *done, off - *done, err) < 0 || put(m, num, (size_t)w, err) < 0)
             return -1;
         *done = off + n;

@@ -3,7 +3,7 @@
  * (see cleanup.h). A slot's state goes free -> claimed (being filled) -> active; the handler
  * only reads active slots, so a signal arriving while a slot is filled never sees half a path.
  */
-#define _DEFAULT_SOURCE /* syscall() */
+/* built with _DEFAULT_SOURCE (CMakeLists.txt): syscall() */
 #include "cleanup.h"
 
 #include <fcntl.h>

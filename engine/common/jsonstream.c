@@ -54,7 +54,7 @@ static int fail(hl_jstream *s, hl_status st, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     hl_error_set(s->err, st, s->path, 0, 0, "byte %llu: %s",
-                 (unsigned long long)(s->base + s->pos), msg);
+                 (unsigned long long)s->base + s->pos, msg);
     return -1;
 }
 
