@@ -11,6 +11,7 @@
 hl_status hl_store_prune(hl_store *s, int keep_days, size_t *removed, hl_error *err)
 {
     *removed = 0;
+    hl__store_forget_names(s); /* a pruned ad takes its names with it */
     int32_t first, last;
     if (hl_store_date_range(s, &first, &last) < 0)
         return HL_OK;

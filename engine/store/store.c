@@ -138,6 +138,8 @@ void hl_store_close(hl_store *s)
 {
     if (!s)
         return;
+    hl_strpool_free(s->names_seen);
+    free(s->names_day);
     sqlite3_finalize(s->ins_ad);
     sqlite3_finalize(s->upd_ad);
     sqlite3_finalize(s->ins_name);
@@ -160,9 +162,55 @@ hl_status hl_store_commit(hl_store *s, hl_error *err)
     return hl__store_exec(s, "COMMIT", err);
 }
 
+void hl__store_forget_names(hl_store *s)
+{
+    hl_strpool_free(s->names_seen);
+    s->names_seen = NULL;
+}
+
 void hl_store_rollback(hl_store *s)
 {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    hl__store_forget_names(s);
+}
+
+/* Whether ad_names already holds (ad, name) with a first_day <= day from this session; else
+ * remembers that it will after the caller's upsert. -1 on OOM (the caller upserts). */
+static int name_stored(hl_store *s, const char *ad, const char *name, int32_t day)
+{
+    size_t la = strlen(ad), ln = strlen(name);
+    char small[256], *key = la + ln + 1 <= sizeof small ? small : malloc(la + ln + 1);
+    if (!key)
+        return -1;
+    memcpy(key, ad, la);
+    key[la] = '\0'; /* ids never hold a NUL: ingest refuses them */
+    memcpy(key + la + 1, name, ln);
+    if (!s->names_seen && !(s->names_seen = hl_strpool_new())) {
+        if (key != small)
+            free(key);
+        return -1;
+    }
+    int added = 0;
+    uint32_t idx = hl_strpool_intern(s->names_seen, key, la + 1 + ln, &added);
+    if (key != small)
+        free(key);
+    if (idx == HL_NONE)
+        return -1;
+    if (idx >= s->names_cap) {
+        size_t nc = s->names_cap ? s->names_cap * 2 : 1024;
+        while (nc <= idx)
+            nc *= 2;
+        int32_t *nd = realloc(s->names_day, nc * sizeof *nd);
+        if (!nd)
+            return -1;
+        s->names_day = nd;
+        s->names_cap = nc;
+    }
+    if (!added && s->names_day[idx] <= day)
+        return 1;
+    if (added || day < s->names_day[idx])
+        s->names_day[idx] = day;
+    return 0;
 }
 
 static int prep(hl_store *s, sqlite3_stmt **st, const char *sql)
@@ -216,7 +264,7 @@ hl_status hl_store_put_row(void *store, const hl_row *row, hl_error *err)
     sqlite3_bind_int(s->ins_ad, 10, row->day);
     if (sqlite3_step(s->ins_ad) != SQLITE_DONE)
         return sqlerr(s, err, "store an ad");
-    if (t[HL_F_AD_NAME]) {
+    if (t[HL_F_AD_NAME] && name_stored(s, t[HL_F_AD_ID], t[HL_F_AD_NAME], row->day) != 1) {
         if (prep(s, &s->ins_name,
                  "INSERT INTO ad_names (ad_id, name, first_day) VALUES (?1, ?2, ?3)"
                  " ON CONFLICT(ad_id, name) DO UPDATE SET first_day = min(first_day, excluded.first_day)") < 0)
