@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/suggest.h"
 
 int hl_cli_verbosity = 1;
 
@@ -59,47 +60,9 @@ int hl_cli_report(const hl_error *err)
     return err->status ? (int)err->status : HL_EINTERNAL;
 }
 
-/* Levenshtein distance, capped: names are short, so a plain O(n*m) table is fine. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = prev + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 const char *hl_cli_suggest(const char *word, const char *const *candidates, size_t n)
 {
-    const char *best = NULL;
-    size_t bestd = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, candidates[i]);
-        if (d < bestd) {
-            bestd = d;
-            best = candidates[i];
-        }
-    }
-    size_t len = strlen(word);
-    size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-    return bestd <= limit ? best : NULL;
+    return hl_nearest(word, candidates, n);
 }
 
 void hl_cli_print_help(const char *cmd, const char *usage, const hl_cli_opt *opts, size_t nopts)

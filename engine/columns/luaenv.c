@@ -15,6 +15,7 @@
 #include <lualib.h>
 
 #include "columns/internal.h"
+#include "common/suggest.h"
 #include "rules/internal.h" /* hl__make_readonly */
 
 static int env_newindex(lua_State *L)
@@ -201,47 +202,13 @@ hl_status hl__luaenv_run(hl_sandbox *sb, int env_mt_ref, const char *path, const
     return HL_OK;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 const char *hl__suggest(const char *word, const char *const *cands, size_t n)
 {
-    const char *best = NULL;
-    size_t bestd = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, cands[i]);
-        if (d < bestd) {
-            bestd = d;
-            best = cands[i];
-        }
-    }
-    size_t len = strlen(word);
-    size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-    if (best && bestd <= limit)
+    const char *best = hl_nearest(word, cands, n);
+    if (best)
         return best;
     /* "add_to_carts" → "add_to_cart", "cost_per_cart" → a name containing the word */
+    size_t len = strlen(word);
     for (size_t i = 0; i < n && len >= 4; i++)
         if (strstr(cands[i], word) || strstr(word, cands[i]))
             return cands[i];

@@ -13,6 +13,7 @@
 
 #include <lauxlib.h>
 
+#include "common/suggest.h"
 #include "hookline/stats.h"
 #include "rules/sandbox.h"
 
@@ -202,38 +203,12 @@ void hl_config_defaults(hl_config *cfg)
             store(cfg, &keys[i], keys[i].def);
 }
 
-/* Levenshtein distance on short key paths. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 80 || lb > 80)
-        return (size_t)-1;
-    size_t row[81];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 static const char *nearest(const char *path)
 {
     const char *best = NULL;
     size_t bd = (size_t)-1;
     for (size_t i = 0; i < NKEYS; i++) {
-        size_t d = distance(path, keys[i].path);
+        size_t d = hl_edit_distance(path, keys[i].path);
         /* a key given without its section ("alpha") should find "analysis.alpha" */
         const char *dot = strrchr(keys[i].path, '.');
         if (dot && strcmp(dot + 1, path) == 0)

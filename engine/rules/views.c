@@ -11,6 +11,7 @@
 
 #include <lauxlib.h>
 
+#include "common/suggest.h"
 #include "hookline/columns.h"
 #include "hookline/metrics.h"
 #include "rules/internal.h"
@@ -567,32 +568,6 @@ static const char *const *fields_of(int kind)
     }
 }
 
-/* Edit distance, capped: enough to suggest the field a typo meant. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    size_t row[41];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 static int unknown_field(lua_State *L, int kind, const char *k)
 {
     static const char *const names[] = {"ctx", "ad", "counters", "metrics", "comparison",
@@ -600,15 +575,10 @@ static int unknown_field(lua_State *L, int kind, const char *k)
                                          "diagnoses", "peers", "ads", "evidence",
                                          "related_ad_ids", "subject"};
     const char *const *fl = fields_of(kind);
-    const char *best = NULL;
-    size_t bd = 3; /* suggest within two edits */
-    for (size_t i = 0; fl[i]; i++) {
-        size_t d = distance(k, fl[i]);
-        if (d < bd) {
-            bd = d;
-            best = fl[i];
-        }
-    }
+    size_t n = 0;
+    while (fl[n])
+        n++;
+    const char *best = hl_nearest(k, fl, n);
     luaL_where(L, 1);
     if (best)
         lua_pushfstring(L, "no field '%s' in a %s view (did you mean '%s'?)", k, names[kind],
