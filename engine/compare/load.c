@@ -305,9 +305,10 @@ static hl_status load_diagnosis(loader *L, const cJSON *it, size_t i)
             return fail(L, "%s: related_ad_ids must be strings", where);
         uint32_t idx = hl_strpool_intern(L->f->owned, r->valuestring, strlen(r->valuestring), NULL);
         const char **nr = realloc(d->related_ad_ids, (d->nrelated + 1) * sizeof *nr);
+        if (nr)
+            d->related_ad_ids = nr; /* kept even when the interning failed: the old block is gone */
         if (idx == HL_NONE || !nr)
             return oom(L);
-        d->related_ad_ids = nr;
         d->related_ad_ids[d->nrelated++] = hl_strpool_get(L->f->owned, idx);
     }
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(it, "evidence");
