@@ -12,16 +12,15 @@
  *   cmake --build build-fuzz --target fuzz_rules
  *   ./build-fuzz/tests/fuzz/fuzz_rules -dict=tests/fuzz/rules.dict -timeout=10 \
  *       corpus-work tests/fuzz/corpus/rules
- * or, with any compiler, -DHL_FUZZ_STANDALONE=ON: fuzz_rules_standalone FILE|DIR... runs the
- * target once over each file (the ctest case fuzz_rules_corpus runs it over the seed corpus).
+ * or, with any compiler, -DHL_FUZZ_STANDALONE=ON: fuzz_rules_standalone FILE|DIR... (the shared
+ * driver, standalone.c) runs the target once over each file; the ctest case fuzz_rules_corpus
+ * replays the seed corpus and the reproducers in crashes/rules.
  */
-#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hookline/brief.h"
@@ -132,108 +131,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hl_rules_free(r);
     return 0;
 }
-
-#ifdef HL_FUZZ_STANDALONE
-/* Runs the target once over each file named (directories: every regular file in them, in name
- * order), like a libFuzzer binary does with file arguments. Prints one line per input. */
-static int run_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (!buf)
-        return 1;
-    printf("fuzz_rules: %s (%zu bytes)\n", path, n);
-    fflush(stdout);
-    LLVMFuzzerTestOneInput(buf, n);
-    free(buf);
-    return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int run_path(const char *path, size_t *count)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        perror(path);
-        return 1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        (*count)++;
-        return run_file(path);
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        perror(path);
-        return 1;
-    }
-    char **names = NULL;
-    size_t nn = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char **nb = realloc(names, (nn + 1) * sizeof *names);
-        if (!nb)
-            break;
-        names = nb;
-        names[nn] = strdup(e->d_name);
-        if (names[nn])
-            nn++;
-    }
-    closedir(d);
-    qsort(names, nn, sizeof *names, cmp_names);
-    int rc = 0;
-    for (size_t i = 0; i < nn; i++) {
-        size_t pl = strlen(path) + strlen(names[i]) + 2;
-        char *p = malloc(pl);
-        if (p) {
-            snprintf(p, pl, "%s/%s", path, names[i]);
-            if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-                (*count)++;
-                rc |= run_file(p);
-            }
-            free(p);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return rc;
-}
-
-int main(int argc, char **argv)
-{
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
-        return 2;
-    }
-    LLVMFuzzerInitialize(&argc, &argv);
-    size_t count = 0;
-    int rc = 0;
-    for (int i = 1; i < argc; i++)
-        rc |= run_path(argv[i], &count);
-    printf("fuzz_rules: %zu inputs, no crash\n", count);
-    return rc || count == 0;
-}
-#endif

@@ -9,8 +9,7 @@
  * `--expect-crash FILE|DIR...` runs each input in a child process instead and succeeds only if
  * every one of them crashes (a signal, an abort, a sanitizer's non-zero exit): the ctest cases
  * fuzz_<name>_known_bugs replay the reproducers of open bugs that way (with HL_FUZZ_STRICT=1, so
- * the targets do not tolerate them), and fail once a bug no longer reproduces. fuzz_rules.c
- * carries its own copy of the plain driver (it was written first).
+ * the targets do not tolerate them), and fail once a bug no longer reproduces.
  */
 #include <dirent.h>
 #include <stddef.h>
