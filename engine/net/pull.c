@@ -462,9 +462,9 @@ static void on_done(puller *p, job *j, CURLcode res)
     }
     /* "code", "data", "list" or "page_info" twice: cJSON would use the first; which one the
      * server meant is unknowable, so the answer is as bad as a truncated one. */
-    const cJSON *dd = cJSON_GetObjectItemCaseSensitive(doc, "data");
-    if (hl_json_duplicate_key(doc) || hl_json_duplicate_key(dd) ||
-        hl_json_duplicate_key(cJSON_GetObjectItemCaseSensitive(dd, "page_info"))) {
+    cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
+    if (hl_json_duplicate_key(doc) || hl_json_duplicate_key(data) ||
+        hl_json_duplicate_key(cJSON_GetObjectItemCaseSensitive(data, "page_info"))) {
         cJSON_Delete(doc);
         retry(p, j, 0, "a body with a duplicate key");
         return;
@@ -479,7 +479,6 @@ static void on_done(puller *p, job *j, CURLcode res)
         for (size_t i = 0, o = 0; msg[i] && o + 1 < sizeof safe; i++)
             safe[o++] = (unsigned char)msg[i] < 0x20 ? ' ' : msg[i], safe[o] = '\0';
     if (c == 0) {
-        cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
         on_page(p, j, data);
     } else if (c == 40100) {
         retry(p, j, 1, "40100 too many requests");
