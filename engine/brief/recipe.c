@@ -39,7 +39,14 @@ static int same_hypothesis(const hl_hypothesis *x, const hl_hypothesis *y)
 /* The judgement of action a's variants: the brief's own when the action has no hypothesis of
  * its own (or the same one), else computed for the action's (a new hook is judged on the hook
  * rate even when its brief's goal is CPA). 0, or -1 on OOM. */
-static int judge_action(hl_recipes *rs, const hl_brief *br, const hl_action *a, hl_recipe *j)
+typedef struct judgement {
+    const hl_hypothesis *hypothesis;
+    hl_val sample_per_arm, sample_days;
+    const char *sample_unit;
+    const char *success;
+} judgement;
+
+static int judge_action(hl_recipes *rs, const hl_brief *br, const hl_action *a, judgement *j)
 {
     j->hypothesis = a->hypothesis.set ? &a->hypothesis : br->hypothesis.set ? &br->hypothesis : NULL;
     if (!a->hypothesis.set || same_hypothesis(&a->hypothesis, &br->hypothesis)) {
@@ -316,8 +323,7 @@ hl_status hl_recipes_build(const hl_briefs *b, const hl_recipe_opts *opts, hl_re
             if (!hl_action_is_creative(a->type))
                 continue;
             int nv = a->variants < maxv ? a->variants : maxv;
-            hl_recipe judged;
-            memset(&judged, 0, sizeof judged);
+            judgement judged = {NULL, {0, 0, NULL}, {0, 0, NULL}, NULL, NULL};
             if (nv > 0 && judge_action(rs, &br[i], a, &judged) < 0) {
                 hl_recipes_free(rs);
                 return hl_error_set(err, HL_EINTERNAL, NULL, 0, 0, "out of memory");
