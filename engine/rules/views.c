@@ -21,6 +21,13 @@ enum vkind {
     V_DIAGLIST, V_PEERS, V_ADS, V_EVIDENCE, V_RELATED, V_SUBJECT
 };
 
+/* What each kind of view is called in messages, in enum vkind's order. */
+static const char *const view_names[] = {"ctx",         "ad",        "counters", "metrics",
+                                         "comparison",  "trend",     "comparisons",
+                                         "trends",      "diagnosis", "diagnoses", "peers",
+                                         "ads",         "evidence",  "related_ad_ids",
+                                         "subject"};
+
 typedef struct view {
     int kind;
     size_t a;
@@ -570,10 +577,6 @@ static const char *const *fields_of(int kind)
 
 static int unknown_field(lua_State *L, int kind, const char *k)
 {
-    static const char *const names[] = {"ctx", "ad", "counters", "metrics", "comparison",
-                                         "trend", "comparisons", "trends", "diagnosis",
-                                         "diagnoses", "peers", "ads", "evidence",
-                                         "related_ad_ids", "subject"};
     const char *const *fl = fields_of(kind);
     size_t n = 0;
     while (fl[n])
@@ -581,10 +584,10 @@ static int unknown_field(lua_State *L, int kind, const char *k)
     const char *best = hl_nearest(k, fl, n);
     luaL_where(L, 1);
     if (best)
-        lua_pushfstring(L, "no field '%s' in a %s view (did you mean '%s'?)", k, names[kind],
+        lua_pushfstring(L, "no field '%s' in a %s view (did you mean '%s'?)", k, view_names[kind],
                         best);
     else
-        lua_pushfstring(L, "no field '%s' in a %s view", k, names[kind]);
+        lua_pushfstring(L, "no field '%s' in a %s view", k, view_names[kind]);
     lua_concat(L, 2);
     return lua_error(L);
 }
@@ -848,12 +851,8 @@ static int view_pairs(lua_State *L)
 
 static int view_tostring(lua_State *L)
 {
-    static const char *const names[] = {"ctx", "ad", "counters", "metrics", "comparison",
-                                         "trend", "comparisons", "trends", "diagnosis",
-                                         "diagnoses", "peers", "ads", "evidence",
-                                         "related_ad_ids", "subject"};
     view *v = luaL_checkudata(L, 1, VIEW_MT);
-    lua_pushfstring(L, "hookline %s view", names[v->kind]);
+    lua_pushfstring(L, "hookline %s view", view_names[v->kind]);
     return 1;
 }
 
